@@ -1,0 +1,155 @@
+"""The ``grader`` command line.
+
+``grader grade ASSIGNMENT SUBMISSION [--format table|json|gradescope] [--sandbox
+auto|docker|process]`` exits 0 whenever grading completed, whatever the score; it exits 2 when
+the submission or the assignment cannot be graded at all, with a message saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .assignments.fixtures import FixtureError, build_fixtures
+from .assignments.loader import AssignmentError, builtin_slugs, load_assignment
+from .config import get_settings
+from .sandbox.base import SandboxError
+from .submission import SubmissionError, load_submission
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Autograder for deep-learning optimization homework.")
+fixtures_app = typer.Typer(no_args_is_help=True, help="Build assignment fixtures.")
+app.add_typer(fixtures_app, name="fixtures")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    gradescope = "gradescope"
+
+
+class SandboxChoice(StrEnum):
+    auto = "auto"
+    docker = "docker"
+    process = "process"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+SandboxOpt = Annotated[SandboxChoice, typer.Option(
+    "--sandbox", help="auto: Docker if a daemon answers, else the bubblewrap sandbox.")]
+InsecureOpt = Annotated[bool, typer.Option(
+    "--insecure", help="Without bubblewrap, run student code with NO isolation.")]
+
+
+@app.command("grade")
+def grade_cmd(
+    assignment: Annotated[str, typer.Argument(help="Built-in slug (e.g. fc-optim) or folder.")],
+    submission: Annotated[Path, typer.Argument(help="Folder, .py, .zip or .ipynb.")],
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    sandbox: SandboxOpt = SandboxChoice.auto,
+    insecure: InsecureOpt = False,
+    show_hidden: Annotated[bool, typer.Option(
+        "--show-hidden", help="Instructor view: values of hidden checks, tracebacks.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write the result here too.")] = None,
+) -> None:
+    """Grade SUBMISSION against ASSIGNMENT."""
+    from .engine import grade
+    from .report.gradescope import to_gradescope
+    from .report.table import render_table
+    from .sandbox.select import make_sandbox
+    from .scoring.score import for_students
+
+    settings = get_settings()
+    try:
+        a = load_assignment(assignment, settings)
+        sub = load_submission(submission, a, settings)
+        box = make_sandbox(sandbox.value, settings, insecure=insecure)
+    except (AssignmentError, SubmissionError, SandboxError, FixtureError) as exc:
+        _fail(str(exc))
+    result = grade(a, sub, box, settings)
+    view = result if show_hidden else for_students(result)
+    if format is Format.json:
+        text = view.model_dump_json(indent=2)
+    elif format is Format.gradescope:
+        text = to_gradescope(view).model_dump_json(indent=2)
+    else:
+        text = render_table(view)
+    if output:
+        output.write_text(text if text.endswith("\n") else text + "\n")
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@fixtures_app.command("build")
+def fixtures_build(
+    slug: Annotated[str, typer.Argument(help="Built-in slug or assignment folder.")],
+    sandbox: SandboxOpt = SandboxChoice.auto,
+    insecure: InsecureOpt = False,
+) -> None:
+    """Run the case generators and the reference; store inputs and expected outputs."""
+    from .sandbox.select import make_sandbox
+
+    settings = get_settings()
+    try:
+        a = load_assignment(slug, settings)
+        box = make_sandbox(sandbox.value, settings, insecure=insecure)
+        build_fixtures(a, box, settings, log=typer.echo)
+    except (AssignmentError, SandboxError, FixtureError) as exc:
+        _fail(str(exc), 1)
+
+
+@app.command("check")
+def check_cmd(
+    slug: Annotated[str, typer.Argument(help="Built-in slug or assignment folder.")],
+    sandbox: SandboxOpt = SandboxChoice.auto,
+    insecure: InsecureOpt = False,
+) -> None:
+    """Validate an assignment: reference 100%, starter 0, wrong variants caught."""
+    from .assignments.check import check_assignment
+    from .sandbox.select import make_sandbox
+
+    settings = get_settings()
+    try:
+        a = load_assignment(slug, settings)
+        box = make_sandbox(sandbox.value, settings, insecure=insecure)
+        report = check_assignment(a, box, settings)
+    except (AssignmentError, SandboxError, FixtureError) as exc:
+        _fail(str(exc), 1)
+    typer.echo(report.render())
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("assignments")
+def assignments_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the built-in assignments."""
+    settings = get_settings()
+    rows = []
+    for slug in builtin_slugs(settings):
+        a = load_assignment(slug, settings)
+        rows.append({"slug": slug, "title": a.manifest.title,
+                     "todos": [t.id for t in a.manifest.todos],
+                     "max_score": a.manifest.max_score})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            typer.echo(f"{r['slug']:<16} {r['title']} ({len(r['todos'])} TODOs, "
+                       f"{r['max_score']:g} points)")
+
+
+def main() -> None:
+    """Entry point of the ``grader`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The native result of a grading (``--format json``), as typed models.
+
+Contract (other tools rely on it): ``{"assignment", "score", "max_score", "todos": [{"id",
+"score", "max_score", "status", "feedback", "checks": [...]}], ...}``; a TODO's ``id`` is the
+function or method the student implements.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+CheckStatus = Literal["passed", "failed", "error", "timeout", "crashed", "not_run",
+                      "import_error", "excused"]
+TodoStatus = Literal["passed", "partial", "failed", "not_graded"]
+
+
+class OutputResult(BaseModel):
+    """Verdict on one output of a check (``detail`` holds values: hidden from students on
+    hidden checks)."""
+
+    path: str
+    ok: bool
+    status: str
+    message: str
+    detail: str | None = None
+    rel_error: float | None = None
+    worst_index: list[int] | None = None
+    wrong_elements: int | None = None
+    total_elements: int | None = None
+
+
+class CheckResult(BaseModel):
+    """One case of one check of a TODO."""
+
+    id: str = Field(description="'todo/check#case'")
+    name: str
+    visibility: Visibility
+    status: CheckStatus
+    score: float
+    max_score: float
+    feedback: str
+    mistake: str | None = Field(None, description="Named mistake this output matches.")
+    accepted_variant: str | None = None
+    outputs: list[OutputResult] = Field(default_factory=list)
+    error: str | None = Field(None, description="Exception with the student's traceback.")
+    internal: str | None = Field(None, description="Full traceback (instructors only).")
+    seconds: float | None = None
+
+
+class Mistake(BaseModel):
+    """A named mistake recognised in a TODO's outputs."""
+
+    id: str
+    name: str
+    hint: str
+    cases: int = Field(description="How many failing cases match it.")
+
+
+class TodoResult(BaseModel):
+    """The score and feedback of one TODO."""
+
+    id: str
+    title: str
+    file: str
+    score: float
+    max_score: float
+    status: TodoStatus
+    feedback: str
+    mistakes: list[Mistake] = Field(default_factory=list)
+    output: str = Field("", description="What the student's code printed (capped).")
+    output_truncated: bool = False
+    checks: list[CheckResult]
+
+
+class ImportProblem(BaseModel):
+    """A module of the submission that could not be imported."""
+
+    module: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    traceback: str = ""
+
+
+class GradeResult(BaseModel):
+    """A whole grading."""
+
+    assignment: str
+    title: str
+    score: float
+    max_score: float
+    status: Literal["graded", "failed"] = "graded"
+    todos: list[TodoResult]
+    notes: list[str] = Field(default_factory=list)
+    import_errors: list[ImportProblem] = Field(default_factory=list)
+    sandbox: str
+    grader_version: str
+    execution_time: float
+    audience: Literal["student", "instructor"] = "instructor"
+    failure: str | None = Field(None, description="Why grading failed, when status is failed "
+                                                  "(instructors see the traceback).")

@@ -1,0 +1,188 @@
+"""The process sandbox: bubblewrap namespaces plus rlimits, no container engine needed.
+
+Isolation (``ProcessSandbox``):
+
+- new user, pid, network, ipc, uts and cgroup namespaces; only loopback inside, so no
+  connection reaches the host or the internet; no further user namespaces;
+- a root filesystem built from read-only binds of the system (``/usr`` and friends, plus the
+  interpreter's prefix) and a size-capped private tmpfs at ``/tmp``; no host folder with
+  reference code, fixtures, other submissions or our own source is mounted: the harness and the
+  submission arrive on stdin;
+- when the grader runs as root, each run gets a fresh unprivileged uid, so files of root (such
+  as ``/etc/shadow``) stay unreadable and ``RLIMIT_NPROC`` counts only this run's processes;
+- all capabilities dropped, a new session (no terminal injection), killed with its parent;
+- the wall clock kills the process group; the pid namespace takes every descendant with it
+  (double-forked daemons included).
+
+``BareRunner`` runs the same harness with no isolation at all; it exists for the benchmark's
+baseline and for ``--insecure``, and says so in every result.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from ..config import Settings
+from ..harness.bootstrap import BOOTSTRAP
+from .base import Sandbox, SandboxError, SandboxRun, bootstrap_stdin, decode_run, run_capped
+
+SAFE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": "/tmp",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "",
+}
+
+
+@lru_cache(maxsize=8)
+def probe_python(python: str) -> tuple[str, ...]:
+    """Folders to add to ``sys.path`` so that ``python -I -S`` finds numpy.
+
+    Raises:
+        SandboxError: the interpreter is missing or cannot import numpy.
+    """
+    if not shutil.which(python) and not os.path.exists(python):
+        raise SandboxError(f"sandbox interpreter {python} not found; install python3 and "
+                           f"python3-numpy, or set GRADER_SANDBOX_PYTHON")
+    code = ("import os, sys, numpy; "
+            "print(os.path.dirname(os.path.dirname(numpy.__file__))); print(sys.prefix)")
+    try:
+        res = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxError(f"sandbox interpreter {python} does not run: {exc}") from exc
+    if res.returncode != 0:
+        raise SandboxError(f"sandbox interpreter {python} cannot import numpy (install "
+                           f"python3-numpy or set GRADER_SANDBOX_PYTHON): "
+                           f"{res.stderr.strip()[-300:]}")
+    lines = res.stdout.split()
+    return (lines[0], lines[1])
+
+
+def bwrap_path() -> str | None:
+    """Path of the ``bwrap`` binary, if installed."""
+    return shutil.which("bwrap")
+
+
+def _limits_preexec(uid: int | None, nproc: int) -> None:
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    if nproc > 0:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _harness_limits(job: dict) -> int:
+    return int(job["limits"].get("result_bytes", 64 << 20)) * 4 + (64 << 20)
+
+
+class ProcessSandbox(Sandbox):
+    """bubblewrap sandbox (see the module docstring)."""
+
+    name = "process"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        bwrap = bwrap_path()
+        if not bwrap:
+            raise SandboxError(
+                "bubblewrap (bwrap) is not installed, so the process sandbox cannot isolate "
+                "student code. Install it (Debian/Ubuntu: apt-get install bubblewrap), use "
+                "--sandbox docker, or pass --insecure to run without any isolation.")
+        self.bwrap = bwrap
+        self.python = settings.sandbox_python
+        self.numpy_path, self.prefix = probe_python(self.python)
+
+    def _binds(self) -> list[str]:
+        args: list[str] = []
+        for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+            if os.path.islink(top):
+                args += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
+                args += ["--ro-bind", top, top]
+        for path in ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
+                     "/etc/ld.so.conf.d", "/etc/localtime"):
+            if os.path.exists(path):
+                args += ["--ro-bind", path, path]
+        for extra in {self.prefix, self.numpy_path}:
+            if not any(extra == d or extra.startswith(d + "/") for d in ("/usr", "/lib")):
+                args += ["--ro-bind", extra, extra]
+        return args
+
+    def argv(self, tmpfs_bytes: int) -> list[str]:
+        """The bwrap command line (the job arrives on stdin)."""
+        args = [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns",
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname",
+                "sandbox", "--clearenv"]
+        for key, value in SAFE_ENV.items():
+            args += ["--setenv", key, value]
+        args += self._binds()
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+                 "--dir", "/tmp/work", "--chdir", "/tmp/work"]
+        args += [self.python, "-I", "-S", "-c", BOOTSTRAP, "/tmp/work", self.numpy_path]
+        return args
+
+    def run(self, job: dict, wall_seconds: float) -> SandboxRun:
+        job = {**job, "own_pid_namespace": True}
+        uid = None
+        if os.geteuid() == 0:
+            uid = self.settings.sandbox_uid_base + random.randrange(100_000)
+        nproc = self.settings.nproc
+        out, err, code, timed_out, secs = run_capped(
+            self.argv(self.settings.tmpfs_mb << 20), bootstrap_stdin(job),
+            wall_seconds=wall_seconds, stdout_limit=_harness_limits(job),
+            preexec_fn=lambda: _limits_preexec(uid, nproc))
+        run = decode_run(out, err, code, timed_out, secs, self.name, _harness_limits(job))
+        if code not in (0, None) and not run.frames:
+            lowered = run.stderr.lower()
+            if "bwrap" in lowered and ("permission" in lowered or "operation not permitted"
+                                       in lowered or "no permissions" in lowered):
+                raise SandboxError(
+                    "bubblewrap could not create its namespaces here: "
+                    f"{run.stderr.strip()[-400:]} (are unprivileged user namespaces "
+                    "disabled? see kernel.unprivileged_userns_clone)")
+        return run
+
+
+class BareRunner(Sandbox):
+    """No isolation: the harness runs as the grader's user in a temporary folder."""
+
+    name = "none"
+
+    def __init__(self, settings: Settings, python: str | None = None) -> None:
+        self.settings = settings
+        self.python = python or settings.sandbox_python
+        try:
+            self.numpy_path, _ = probe_python(self.python)
+        except SandboxError:
+            self.python = sys.executable
+            self.numpy_path, _ = probe_python(self.python)
+
+    def run(self, job: dict, wall_seconds: float) -> SandboxRun:
+        job = {**job, "own_pid_namespace": False}
+        work = tempfile.mkdtemp(prefix="grader-bare-")
+        try:
+            env = dict(SAFE_ENV, HOME=work, TMPDIR=work)
+            out, err, code, timed_out, secs = run_capped(
+                [self.python, "-I", "-S", "-c", BOOTSTRAP, str(Path(work) / "w"),
+                 self.numpy_path],
+                bootstrap_stdin(job), wall_seconds=wall_seconds,
+                stdout_limit=_harness_limits(job), env=env,
+                preexec_fn=lambda: _limits_preexec(None, 0))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return decode_run(out, err, code, timed_out, secs, self.name, _harness_limits(job))

@@ -1,0 +1,378 @@
+"""Layered comparison of a student's outputs with expected ones (pure functions).
+
+Order of the layers, each failing with wording a student understands (after PrairieLearn's
+``check_numpy_array_features``): missing / None / type -> shape (with "transposed" and
+"right values, wrong shape" recognised) -> dtype kind -> NaN / inf -> ``rel_error`` against
+the tolerance. NaN never passes.
+
+``rel_error(x, y) = max(|x - y| / max(1e-8, |x| + |y|))``, the CS231n notebooks' definition.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..assignments.manifest import Comparator
+from ..harness.codec import Unsupported
+
+Path = tuple[str | int, ...]
+
+
+def rel_error(x: Any, y: Any) -> float:
+    """CS231n's relative error: ``max(|x - y| / max(1e-8, |x| + |y|))``; NaN if any is NaN."""
+    x = np.asarray(x, dtype=np.float64) if not np.iscomplexobj(x) else np.asarray(x)
+    y = np.asarray(y, dtype=np.float64) if not np.iscomplexobj(y) else np.asarray(y)
+    if x.size == 0 and y.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))
+    if np.isnan(err).any():
+        return float("nan")
+    return float(np.max(err))
+
+
+@dataclass
+class OutputCheck:
+    """The verdict on one output.
+
+    ``message`` never contains values (safe for hidden checks); ``detail`` adds values for
+    visible checks and instructors.
+    """
+
+    path: str
+    ok: bool
+    status: str  # pass | missing | none | type | shape | dtype | nonfinite | value | unsupported
+    message: str
+    detail: str = ""
+    rel_error: float | None = None
+    worst_index: list[int] | None = None
+    wrong_elements: int | None = None
+    total_elements: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- paths -------------------------------------------------------------------------------
+
+
+def render_path(path: Path) -> str:
+    """``('config', 'v')`` -> ``config['v']``; ``('calls', 2, 'args', 0)`` -> ``calls[2]...``."""
+    if not path:
+        return "the result"
+    out = str(path[0])
+    for p in path[1:]:
+        out += f"[{p}]" if isinstance(p, int) else f"[{p!r}]"
+    return out
+
+
+def dotted(path: Path) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def leaves(value: Any, prefix: Path = ()) -> dict[Path, Any]:
+    """Every leaf of nested dicts/lists/tuples, by path."""
+    if isinstance(value, dict):
+        out: dict[Path, Any] = {}
+        for k, v in value.items():
+            out.update(leaves(v, prefix + (k,)))
+        return out or {prefix: value}
+    if isinstance(value, (list, tuple)):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(leaves(v, prefix + (i,)))
+        return out or {prefix: value}
+    return {prefix: value}
+
+
+def node_at(value: Any, path: Path) -> tuple[bool, Any, str]:
+    """Look ``path`` up in ``value``; returns ``(found, node, why_not)``."""
+    node = value
+    for depth, key in enumerate(path):
+        here = render_path(path[:depth]) if depth else "the outputs"
+        if isinstance(key, int):
+            if not isinstance(node, (list, tuple)):
+                return False, None, f"{here} is {_kind(node)}, not a list/tuple"
+            if key >= len(node):
+                return False, None, f"{here} has {len(node)} item(s); item {key} is missing"
+            node = node[key]
+        else:
+            if node is None:
+                return False, None, f"{here} is None (expected a dict with key {key!r})"
+            if not isinstance(node, dict):
+                return False, None, f"{here} is {_kind(node)}, not a dict"
+            if key not in node:
+                keys = ", ".join(repr(k) for k in list(node)[:8]) or "no keys"
+                return False, None, f"{here} has no key {key!r} (it has {keys})"
+            node = node[key]
+    return True, node, ""
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "None"
+    if isinstance(v, Unsupported):
+        return f"a {v.type_name}"
+    if isinstance(v, np.ndarray):
+        return f"an array of shape {v.shape}"
+    return f"a {type(v).__name__}"
+
+
+def expand(pattern: str, expected: Any) -> list[Path]:
+    """Leaf paths of ``expected`` selected by a dotted glob (``grads.*``, ``config.v``)."""
+    all_leaves = leaves(expected)
+    out = []
+    for path in all_leaves:
+        d = dotted(path)
+        if fnmatch.fnmatchcase(d, pattern) or d.startswith(pattern + "."):
+            out.append(path)
+    return out
+
+
+# --- leaf comparison ---------------------------------------------------------------------
+
+
+def _fmt(x: Any) -> str:
+    try:
+        return f"{float(x):.8g}"
+    except (TypeError, ValueError):
+        return repr(x)[:60]
+
+
+def _as_number_array(value: Any) -> np.ndarray | None:
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (bool, int, float, np.number)) and not isinstance(value, Unsupported):
+        return np.asarray(value)
+    return None
+
+
+def compare_close(got: Any, exp: Any, tol: float, label: str) -> OutputCheck:
+    """Layered numeric comparison of one output (see the module docstring)."""
+    exp_arr = _as_number_array(exp)
+    if exp_arr is None:
+        return compare_exact(got, exp, label)
+    is_array = isinstance(exp, np.ndarray) and exp.ndim > 0
+    what = f"an array of shape {exp_arr.shape}" if is_array else "a number"
+    if isinstance(got, Unsupported):
+        hint = ("return a plain numpy array (np.asarray)" if "ndarray" in got.detail
+                or "dtype" in got.detail else "return numbers or numpy arrays")
+        detail = f" ({got.detail})" if got.detail else ""
+        return OutputCheck(label, False, "unsupported",
+                           f"{label} is a {got.type_name}{detail}; expected {what}: {hint}")
+    if got is None:
+        return OutputCheck(label, False, "none",
+                           f"{label} is None; expected {what} (missing return, or a variable "
+                           "left at None?)")
+    got_arr = _as_number_array(got)
+    if got_arr is None:
+        return OutputCheck(label, False, "type", f"{label} is {_kind(got)}; expected {what}")
+    if got_arr.dtype.kind == "c" and exp_arr.dtype.kind != "c":
+        return OutputCheck(label, False, "dtype", f"{label} has complex dtype {got_arr.dtype}; "
+                           "expected real numbers")
+    total = int(exp_arr.size)
+    if got_arr.shape != exp_arr.shape:
+        if not is_array and got_arr.size == 1:
+            got_arr = got_arr.reshape(())
+        else:
+            return _shape_mismatch(got_arr, exp_arr, tol, label)
+    gf = got_arr.astype(np.float64) if got_arr.dtype.kind != "c" else got_arr
+    ef = exp_arr.astype(np.float64) if exp_arr.dtype.kind != "c" else exp_arr
+    bad_nan = np.isnan(gf) & ~np.isnan(ef)
+    bad_inf = np.isinf(gf) & ~(np.isinf(ef) & (gf == ef))
+    if bad_nan.any() or bad_inf.any() or np.isnan(ef).any():
+        mask = bad_nan | bad_inf | np.isnan(ef)
+        idx = [int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape)] if \
+            mask.ndim else []
+        kind = "NaN" if bad_nan.any() else "inf"
+        where = f" (first at index {idx})" if idx else ""
+        return OutputCheck(label, False, "nonfinite",
+                           f"{label} contains {kind} in {int(mask.sum())} of {total} "
+                           f"element(s){where}; expected finite values (overflow, 0/0, "
+                           "or sqrt of a negative?)", worst_index=idx or None,
+                           wrong_elements=int(mask.sum()), total_elements=total)
+    with np.errstate(invalid="ignore", over="ignore"):
+        elem = np.abs(gf - ef) / np.maximum(1e-8, np.abs(gf) + np.abs(ef))
+        both_inf = np.isinf(gf) & np.isinf(ef) & (gf == ef)
+        elem = np.where(both_inf, 0.0, elem)
+    err = float(np.max(elem)) if elem.size else 0.0
+    wrong = int((elem > tol).sum())
+    flat = int(np.argmax(elem)) if elem.size else 0
+    idx = [int(i) for i in np.unravel_index(flat, elem.shape)] if elem.ndim else []
+    if err <= tol:
+        return OutputCheck(label, True, "pass", f"{label} matches (rel_error {err:.1e})",
+                           rel_error=err, total_elements=total, wrong_elements=0)
+    where = f", worst at index {idx}" if idx else ""
+    spread = f"; {wrong} of {total} elements are off" if total > 1 else ""
+    got_v = gf[tuple(idx)] if idx else gf[()]
+    exp_v = ef[tuple(idx)] if idx else ef[()]
+    return OutputCheck(
+        label, False, "value",
+        f"{label} is wrong: rel_error {err:.2e} (tolerance {tol:.0e}){where}{spread}",
+        detail=f"got {_fmt(got_v)}, expected {_fmt(exp_v)}" + (f" at {idx}" if idx else ""),
+        rel_error=err, worst_index=idx or None, wrong_elements=wrong, total_elements=total)
+
+
+def _shape_mismatch(got: np.ndarray, exp: np.ndarray, tol: float, label: str) -> OutputCheck:
+    msg = f"{label} has shape {got.shape}; expected {exp.shape}"
+    status = "shape"
+    if got.size == exp.size and got.dtype.kind in "biuf":
+        g = got.astype(np.float64)
+        if got.ndim == 2 and got.T.shape == exp.shape and rel_error(g.T, exp) <= tol:
+            return OutputCheck(label, False, status, msg + ": the values are right but "
+                               "transposed (check the order of your matrix product / .T)")
+        if rel_error(g.reshape(exp.shape), exp) <= tol:
+            return OutputCheck(label, False, status, msg + ": the values are right, only the "
+                               "shape differs (flattened or reshaped; return the original "
+                               "shape)")
+    if got.ndim == exp.ndim + 1 and got.shape[-1] == 1 or got.ndim + 1 == exp.ndim:
+        msg += " (a stray or missing axis of length 1? check keepdims / reshape)"
+    elif got.shape and exp.shape and got.shape[0] == exp.shape[0] and len(got.shape) > 1:
+        msg += " (sum over the batch axis, or a broadcast that went wrong?)"
+    return OutputCheck(label, False, status, msg)
+
+
+def compare_exact(got: Any, exp: Any, label: str) -> OutputCheck:
+    """Equality for ints, strings, bools, None and shapes (ints equal to floats pass)."""
+    if isinstance(exp, np.ndarray):
+        if isinstance(got, np.ndarray) and got.shape == exp.shape and np.array_equal(got, exp):
+            return OutputCheck(label, True, "pass", f"{label} matches")
+        return OutputCheck(label, False, "value", f"{label} is not exactly as expected",
+                           detail=f"got {_kind(got)}, expected {_kind(exp)}")
+    if isinstance(got, Unsupported):
+        return OutputCheck(label, False, "unsupported", f"{label} is a {got.type_name}; "
+                           f"expected {_kind(exp)}")
+    same = got == exp if type(got) is type(exp) else (
+        isinstance(got, (int, float, np.number)) and isinstance(exp, (int, float, np.number))
+        and not isinstance(got, bool) and not isinstance(exp, bool) and float(got) == float(exp))
+    if bool(same):
+        return OutputCheck(label, True, "pass", f"{label} matches")
+    return OutputCheck(label, False, "value", f"{label} is not as expected",
+                       detail=f"got {repr(got)[:80]}, expected {repr(exp)[:80]}")
+
+
+# --- spec evaluation ---------------------------------------------------------------------
+
+
+def _label(path: Path, comp: Comparator) -> str:
+    return comp.label or render_path(path)
+
+
+def compare_calls(got: Any, exp: list, tol: float, label: str) -> OutputCheck:
+    """Compare recorded stub calls: names in order, then arguments."""
+    def names(log: list) -> list[str]:
+        return [c.get("fn", "?") if isinstance(c, dict) else "?" for c in log]
+
+    if not isinstance(got, list):
+        got = []
+    gn, en = names(got), names(exp)
+    if gn != en:
+        if len(gn) != len(en):
+            return OutputCheck(label, False, "value",
+                               f"made {len(gn)} call(s) to the helper functions where "
+                               f"{len(en)} were expected",
+                               detail=f"calls made: {', '.join(gn) or 'none'}; expected: "
+                                      f"{', '.join(en)}")
+        k = next(i for i, (a, b) in enumerate(zip(gn, en, strict=True)) if a != b)
+        return OutputCheck(label, False, "value",
+                           f"call {k + 1} went to {gn[k]}; expected {en[k]} (calls in the "
+                           "wrong order?)", detail=f"calls made: {', '.join(gn)}")
+    for k, (g, e) in enumerate(zip(got, exp, strict=True)):
+        gargs, eargs = g.get("args", []), e.get("args", [])
+        if len(gargs) != len(eargs):
+            return OutputCheck(label, False, "value",
+                               f"call {k + 1} to {en[k]} passed {len(gargs)} positional "
+                               f"argument(s); expected {len(eargs)}")
+        for j, (ga, ea) in enumerate(zip(gargs, eargs, strict=True)):
+            for path, ev in leaves(ea).items():
+                found, gv, why = node_at(ga, path)
+                sub = f"call {k + 1} to {en[k]}, argument {j + 1}"
+                if path:
+                    sub += render_path(("",) + path)[len(""):]
+                if not found:
+                    return OutputCheck(label, False, "value", f"{sub}: {why}")
+                res = compare_close(gv, ev, tol, sub)
+                if not res.ok:
+                    res.path = label
+                    res.message += " (is the right value passed to this call?)"
+                    return res
+    return OutputCheck(label, True, "pass", f"all {len(en)} helper calls are as expected")
+
+
+def evaluate(got: Any, expected: Any, spec: dict[str, Comparator], default_tol: float,
+             kinds: tuple[str, ...] = ("close", "exact", "self", "drop", "calls"),
+             ) -> list[OutputCheck]:
+    """Judge every output named by ``spec`` (patterns over the expected outputs' paths)."""
+    results: list[OutputCheck] = []
+    for pattern, comp in spec.items():
+        if comp.kind not in kinds:
+            continue
+        tol = comp.tol if comp.tol is not None else default_tol
+        if comp.kind == "calls":
+            found_e, exp_node, _ = node_at(expected, tuple(pattern.split(".")))
+            found_g, got_node, _ = node_at(got, tuple(pattern.split(".")))
+            results.append(compare_calls(got_node if found_g else [], exp_node or [], tol,
+                                         comp.label or "helper calls"))
+            continue
+        paths = expand(pattern, expected)
+        if not paths:
+            results.append(OutputCheck(pattern, False, "missing",
+                                       f"the reference has no output {pattern!r} (manifest "
+                                       "error; tell your instructor)"))
+            continue
+        for path in paths:
+            label = _label(path, comp)
+            found, g, why = node_at(got, path)
+            if not found:
+                results.append(OutputCheck(label, False, "missing", f"{label} is missing: {why}"))
+                continue
+            e = node_at(expected, path)[1]
+            if comp.kind == "close":
+                results.append(compare_close(g, e, tol, label))
+            elif comp.kind == "exact":
+                results.append(compare_exact(g, e, label))
+            elif comp.kind == "self":
+                assert comp.against is not None
+                f2, other, why2 = node_at(got, tuple(comp.against.split(".")) + path[1:])
+                if not f2:
+                    results.append(OutputCheck(label, False, "missing",
+                                               f"{comp.against} is missing: {why2}"))
+                    continue
+                res = compare_close(g, other, tol, label)
+                if not res.ok and res.status == "value":
+                    res.message = (f"{label} disagrees with the numerical gradient of your own "
+                                   f"loss: rel_error {res.rel_error:.2e} (tolerance {tol:.0e})")
+                results.append(res)
+            elif comp.kind == "drop":
+                results.append(_compare_drop(got, expected, path, comp, label))
+    return results
+
+
+def _compare_drop(got: Any, expected: Any, path: Path, comp: Comparator,
+                  label: str) -> OutputCheck:
+    assert comp.baseline is not None
+    base_path = tuple(comp.baseline.split("."))
+    fg, gb, _ = node_at(got, base_path)
+    fv, gv, why = node_at(got, path)
+    eb = node_at(expected, base_path)[1]
+    ev = node_at(expected, path)[1]
+    try:
+        gbf, gvf, ebf, evf = (float(np.asarray(x).reshape(-1)[0]) for x in (gb, gv, eb, ev))
+    except (TypeError, ValueError, IndexError):
+        return OutputCheck(label, False, "type", f"{label} is not a number")
+    if not (fg and fv) or not math.isfinite(gvf) or not math.isfinite(gbf):
+        return OutputCheck(label, False, "nonfinite",
+                           f"{label} is not finite: the training diverged (NaN or inf loss)")
+    ref_drop = ebf - evf
+    got_drop = gbf - gvf
+    need = comp.fraction * ref_drop
+    ok = got_drop >= need - 1e-12
+    msg = (f"{label}: went from {gbf:.4g} to {gvf:.4g}; the reference goes from {ebf:.4g} to "
+           f"{evf:.4g} (needed at least {comp.fraction:.0%} of its decrease)")
+    return OutputCheck(label, ok, "pass" if ok else "value",
+                       ("reduced the loss about as well as the reference: " if ok else
+                        "did not reduce the loss enough: ") + msg,
+                       extra={"got_drop": got_drop, "ref_drop": ref_drop})
