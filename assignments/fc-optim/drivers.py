@@ -50,14 +50,13 @@ def optim_step(ctx):
     """One call ``next_w, config = rule(w, dw, config)``; ``config`` may be absent (None)."""
     rule = ctx.target
     w, dw = ctx.inputs["w"], ctx.inputs["dw"]
-    dw_before = dw.copy()
     if ctx.inputs["config"] is None:
         out = rule(w, dw)
     else:
         out = rule(w, dw, ctx.inputs["config"])
     next_w, config = _pair(out, rule.__name__, "next_w", "config")
-    return {"next_w": _snapshot(next_w), "config": _snapshot(config),
-            "dw_unchanged": bool(np.array_equal(dw, dw_before))}
+    # dw as it is after the call: compared (outside the sandbox) with the original
+    return {"next_w": _snapshot(next_w), "config": _snapshot(config), "dw_after": dw.copy()}
 
 
 def optim_chain(ctx):

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from grader.assignments.manifest import Comparator
+from grader.harness.codec import Unsupported
+from grader.scoring.compare import compare_calls, compare_close, evaluate, rel_error
+
+
+def test_rel_error_matches_the_notebooks_definition():
+    x, y = np.array([1.0, 2.0]), np.array([1.0, 2.1])
+    assert rel_error(x, y) == pytest.approx(0.1 / 4.1)
+    assert rel_error(0.0, 0.0) == 0.0
+    assert np.isnan(rel_error(np.nan, 1.0))
+
+
+def test_layers_in_order():
+    exp = np.arange(6.0).reshape(2, 3)
+    assert compare_close(None, exp, 1e-6, "next_w").message.startswith(
+        "next_w is None; expected an array of shape (2, 3)")
+    assert "is a list" in compare_close([1, 2], exp, 1e-6, "x").message
+    assert "Unsupported" not in compare_close(Unsupported("Liar"), exp, 1e-6, "x").message
+    r = compare_close(exp.T, exp, 1e-6, "dw")
+    assert r.status == "shape" and "transposed" in r.message
+    r = compare_close(exp.ravel(), exp, 1e-6, "dx")
+    assert r.status == "shape" and "only the shape differs" in r.message
+    bad = exp.copy()
+    bad[1, 2] = np.nan
+    r = compare_close(bad, exp, 1e-6, "out")
+    assert r.status == "nonfinite" and "[1, 2]" in r.message
+    off = exp.copy()
+    off[1, 1] += 1
+    r = compare_close(off, exp, 1e-6, "out")
+    assert r.status == "value" and r.worst_index == [1, 1] and r.wrong_elements == 1
+    assert "got 5" in r.detail and "expected 4" in r.detail and "5" not in r.message.split(
+        "worst")[0].replace("e-0", "")
+
+
+def test_nan_never_passes_even_against_nan():
+    assert not compare_close(np.array([np.nan]), np.array([np.nan]), 1.0, "x").ok
+
+
+def test_scalar_leniency_and_ints():
+    assert compare_close(np.array([2.0]), 2.0, 1e-9, "loss").ok
+    assert compare_close(6, 6.0, 1e-9, "t").ok
+    assert compare_close(6.0, 6, 1e-9, "t").ok
+
+
+def test_evaluate_paths_and_missing_keys():
+    spec = {"next_w": Comparator(), "config.v": Comparator()}
+    exp = {"next_w": np.ones(2), "config": {"v": np.zeros(2), "lr": 1.0}}
+    res = evaluate({"next_w": np.ones(2), "config": {"lr": 1.0}}, exp, spec, 1e-6)
+    assert [r.ok for r in res] == [True, False]
+    assert "config has no key 'v'" in res[1].message
+    res = evaluate({"next_w": np.ones(2), "config": None}, exp, spec, 1e-6)
+    assert "config is None" in res[1].message
+
+
+def test_drop_comparator():
+    spec = {"final": Comparator(kind="drop", baseline="initial", fraction=0.8)}
+    exp = {"initial": 2.0, "final": 1.0}
+    assert evaluate({"initial": 2.0, "final": 1.1}, exp, spec, 1e-6)[0].ok
+    assert not evaluate({"initial": 2.0, "final": 1.5}, exp, spec, 1e-6)[0].ok
+    assert not evaluate({"initial": 2.0, "final": float("nan")}, exp, spec, 1e-6)[0].ok
+
+
+def test_calls_comparator():
+    exp = [{"fn": "f", "args": [np.ones(2)], "kwargs": {}},
+           {"fn": "g", "args": [np.zeros(1)], "kwargs": {}}]
+    assert compare_calls(exp, exp, 1e-8, "calls").ok
+    r = compare_calls(exp[:1], exp, 1e-8, "calls")
+    assert "made 1 call(s)" in r.message
+    r = compare_calls(list(reversed(exp)), exp, 1e-8, "calls")
+    assert "call 1 went to g; expected f" in r.message
+    wrong = [{"fn": "f", "args": [np.ones(2) * 2], "kwargs": {}}, exp[1]]
+    assert "call 1 to f, argument 1" in compare_calls(wrong, exp, 1e-8, "calls").message
