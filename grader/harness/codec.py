@@ -152,6 +152,8 @@ class _Encoder:
                 else:
                     items.append([k, self.encode(v, depth + 1)])
             return {"t": "dict", "items": items}
+        if t is Unsupported:  # already a marker (re-encoding a decoded frame)
+            return {"t": "unsupported", "type": value.type_name, "detail": value.detail}
         # Subclasses of builtins (a float subclass with a lying __eq__, say) are refused.
         return {"t": "unsupported", "type": _type_name(value), "detail": ""}
 

@@ -100,6 +100,9 @@ def grade(job: dict, emit: Emitter, work: str) -> None:
         last = [f for f in probe.frames if f.get("type") == "importing"]
         culprit = last[-1]["module"] if last else name
         how = "timed out" if probe.timed_out else probe.ended_by()
+        if probe.protocol_error:
+            how = ("wrote to the grader's private channel (malformed results: "
+                   f"{probe.protocol_error})")
         error = {"type": "ImportAborted", "file": None, "line": None, "function": None,
                  "traceback": "",
                  "message": f"importing {culprit} {how}" if culprit == name else

@@ -24,9 +24,11 @@ import os
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,6 +91,30 @@ def _harness_limits(job: dict) -> int:
     return int(job["limits"].get("result_bytes", 64 << 20)) * 4 + (64 << 20)
 
 
+def kill_uid(uid: int, patience_seconds: float = 5.0) -> None:
+    """Kill every process of ``uid`` and wait until none is left (the pid namespace's teardown
+    is asynchronous; a run returns only when nothing of it is running)."""
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        left = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    left.append(int(entry))
+            except OSError:
+                continue
+        if not left or time.monotonic() > deadline:
+            return
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.005)
+
+
 class ProcessSandbox(Sandbox):
     """bubblewrap sandbox (see the module docstring)."""
 
@@ -145,7 +171,11 @@ class ProcessSandbox(Sandbox):
         out, err, code, timed_out, secs = run_capped(
             self.argv(self.settings.tmpfs_mb << 20), bootstrap_stdin(job),
             wall_seconds=wall_seconds, stdout_limit=_harness_limits(job),
-            preexec_fn=lambda: _limits_preexec(uid, nproc))
+            # bwrap's own pid-1 reaper keeps the environment it was started with, and the
+            # sandbox can read /proc/1/environ: start bwrap itself with nothing secret.
+            env=dict(SAFE_ENV), preexec_fn=lambda: _limits_preexec(uid, nproc))
+        if uid is not None:
+            kill_uid(uid)
         run = decode_run(out, err, code, timed_out, secs, self.name, _harness_limits(job))
         if code not in (0, None) and not run.frames:
             lowered = run.stderr.lower()
