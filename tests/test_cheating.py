@@ -91,8 +91,8 @@ _np.abs = lambda x, *a, **k: x * 0
 @pytest.mark.parametrize("body,expected", [
     ("class Liar:\n        def __eq__(self, o):\n            return True\n"
      "        __ne__ = lambda s, o: False\n    return Liar(), config", "Liar"),
-    ("class Sub(np.ndarray):\n        def __sub__(self, o):\n            return np.zeros(self.shape)"
-     "\n        __abs__ = lambda s: np.zeros(s.shape)\n"
+    ("class Sub(np.ndarray):\n        def __sub__(self, o):\n"
+     "            return np.zeros(self.shape)\n        __abs__ = lambda s: np.zeros(s.shape)\n"
      "    return np.zeros_like(w).view(Sub), config", "ndarray subclass"),
     ("return np.array([[None] * w.shape[-1]] * w.shape[0], dtype=object), config",
      "dtype object"),

@@ -80,15 +80,17 @@ class Assignment:
         """Hash of everything fixtures are built from (manifest, cases, drivers, starter,
         reference, variants), to tell whether stored fixtures are stale."""
         h = hashlib.sha256()
-        paths = [self.root / "manifest.toml", self.root / self.manifest.cases,
-                 self.root / self.manifest.drivers]
-        paths += sorted(p for p in self.starter.rglob("*.py") if "__pycache__" not in p.parts)
+        items = [("manifest.toml", self.root / "manifest.toml"),
+                 ("cases", self.root / self.manifest.cases),
+                 ("drivers", self.root / self.manifest.drivers)]
+        items += [(f"starter/{p.relative_to(self.starter).as_posix()}", p)
+                  for p in sorted(self.starter.rglob("*.py")) if "__pycache__" not in p.parts]
         if self.reference and self.reference.is_dir():
-            paths += sorted(p for p in self.reference.rglob("*.py")
-                            if "__pycache__" not in p.parts)
-        for p in paths:
-            rel = p.as_posix().split("/assignments/")[-1].split("/reference/")[-1]
-            h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
+            items += [(f"reference/{p.relative_to(self.reference).as_posix()}", p)
+                      for p in sorted(self.reference.rglob("*.py"))
+                      if "__pycache__" not in p.parts]
+        for name, p in items:
+            h.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
         return h.hexdigest()
 
 
