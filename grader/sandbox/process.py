@@ -101,10 +101,14 @@ def kill_uid(uid: int, patience_seconds: float = 5.0) -> None:
             if not entry.isdigit():
                 continue
             try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    left.append(int(entry))
-            except OSError:
+                if os.stat(f"/proc/{entry}").st_uid != uid:
+                    continue
+                with open(f"/proc/{entry}/stat") as fh:
+                    state = fh.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
                 continue
+            if state not in ("Z", "X"):  # zombies are dead; their reaper is not ours
+                left.append(int(entry))
         if not left or time.monotonic() > deadline:
             return
         for pid in left:
