@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
+
+from grader.sandbox.process import live_processes
 
 from .conftest import REPO, reference_with, run_grade, todo
 
@@ -239,13 +240,5 @@ def adam(w, dw, config=None):
     assert score == 0
     assert accepted == []
     assert [p for p in targets if p.exists()] == []
-    leftover = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                uid = os.stat(f"/proc/{pid}").st_uid
-            except OSError:
-                continue
-            if settings.sandbox_uid_base <= uid < settings.sandbox_uid_base + 100_000:
-                leftover.append(pid)
-    assert leftover == []
+    base = settings.sandbox_uid_base
+    assert live_processes(range(base, base + 100_000)) == []

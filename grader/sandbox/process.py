@@ -91,24 +91,30 @@ def _harness_limits(job: dict) -> int:
     return int(job["limits"].get("result_bytes", 64 << 20)) * 4 + (64 << 20)
 
 
+def live_processes(uids: range) -> list[int]:
+    """Pids of running (not zombie) processes whose owner is in ``uids``."""
+    left = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid not in uids:
+                continue
+            with open(f"/proc/{entry}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):  # zombies are dead; reaping them is their parent's job
+            left.append(int(entry))
+    return left
+
+
 def kill_uid(uid: int, patience_seconds: float = 5.0) -> None:
     """Kill every process of ``uid`` and wait until none is left (the pid namespace's teardown
     is asynchronous; a run returns only when nothing of it is running)."""
     deadline = time.monotonic() + patience_seconds
     while True:
-        left = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                if os.stat(f"/proc/{entry}").st_uid != uid:
-                    continue
-                with open(f"/proc/{entry}/stat") as fh:
-                    state = fh.read().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state not in ("Z", "X"):  # zombies are dead; their reaper is not ours
-                left.append(int(entry))
+        left = live_processes(range(uid, uid + 1))
         if not left or time.monotonic() > deadline:
             return
         for pid in left:
