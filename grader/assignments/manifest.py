@@ -39,6 +39,9 @@ class Comparator(BaseModel):
 
     kind: Literal["close", "exact", "self", "drop", "calls"] = "close"
     tol: float | None = None
+    atol: float | None = Field(
+        None, description="With kind close: also pass where |got - expected| <= atol "
+                          "(statistics of random draws, values near zero).")
     against: str | None = None
     baseline: str | None = None
     fraction: float = 0.8

@@ -150,7 +150,8 @@ def _as_number_array(value: Any) -> np.ndarray | None:
     return None
 
 
-def compare_close(got: Any, exp: Any, tol: float, label: str) -> OutputCheck:
+def compare_close(got: Any, exp: Any, tol: float, label: str,
+                  atol: float | None = None) -> OutputCheck:
     """Layered numeric comparison of one output (see the module docstring)."""
     exp_arr = _as_number_array(exp)
     if exp_arr is None:
@@ -198,6 +199,8 @@ def compare_close(got: Any, exp: Any, tol: float, label: str) -> OutputCheck:
         elem = np.abs(gf - ef) / np.maximum(1e-8, np.abs(gf) + np.abs(ef))
         both_inf = np.isinf(gf) & np.isinf(ef) & (gf == ef)
         elem = np.where(both_inf, 0.0, elem)
+        if atol is not None:
+            elem = np.where(np.abs(gf - ef) <= atol, 0.0, elem)
     err = float(np.max(elem)) if elem.size else 0.0
     wrong = int((elem > tol).sum())
     flat = int(np.argmax(elem)) if elem.size else 0
@@ -331,7 +334,7 @@ def evaluate(got: Any, expected: Any, spec: dict[str, Comparator], default_tol: 
                 continue
             e = node_at(expected, path)[1]
             if comp.kind == "close":
-                results.append(compare_close(g, e, tol, label))
+                results.append(compare_close(g, e, tol, label, comp.atol))
             elif comp.kind == "exact":
                 results.append(compare_exact(g, e, label))
             elif comp.kind == "self":

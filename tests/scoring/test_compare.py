@@ -73,3 +73,8 @@ def test_calls_comparator():
     assert "call 1 went to g; expected f" in r.message
     wrong = [{"fn": "f", "args": [np.ones(2) * 2], "kwargs": {}}, exp[1]]
     assert "call 1 to f, argument 1" in compare_calls(wrong, exp, 1e-8, "calls").message
+
+
+def test_atol_for_statistics_near_zero():
+    assert not compare_close(np.array([1e-3]), np.array([-1e-3]), 0.1, "mean").ok
+    assert compare_close(np.array([1e-3]), np.array([-1e-3]), 0.1, "mean", atol=0.01).ok
