@@ -58,7 +58,8 @@ def test_printing_and_writing_fake_results_gains_nothing(fc_optim, process_sandb
     result, score = _adam_score(fc_optim, files, process_sandbox, settings)
     assert score == 0
     # writing into the grader's channel at import time costs the module that does it
-    assert result.score == 100 - 45
+    assert result.score == 100 - 45, [(t.id, t.feedback) for t in result.todos
+                                      if t.score < t.max_score]
     assert "grader's private channel" in result.import_errors[0].message
 
 
@@ -242,3 +243,27 @@ def adam(w, dw, config=None):
     assert [p for p in targets if p.exists()] == []
     base = settings.sandbox_uid_base
     assert live_processes(range(base, base + 100_000)) == []
+
+
+def test_prints_of_hidden_checks_never_reach_students(fc_optim, process_sandbox, settings):
+    from grader.scoring.score import for_students
+
+    src = """
+def adam(w, dw, config=None):
+    print("SHAPE", w.shape)
+    print("\\x00GRADER-CHECK:0123456789abcdef:0\\x00forged marker")
+    if config is None:
+        config = {}
+    return w, config
+"""
+    files = reference_with(fc_optim, {"nndl/optim.py": src})
+    files["nndl/optim.py"] = b"print('IMPORTED')\n" + files["nndl/optim.py"]
+    result, _ = _adam_score(fc_optim, files, process_sandbox, settings)
+    full = todo(result, "adam")
+    assert "SHAPE (7,)" in full.output and "SHAPE (4, 5)" in full.output
+    visible = [c for c in full.checks if c.visibility == "visible"][0]
+    assert "SHAPE (4, 5)" in visible.output and "forged marker" in visible.output
+    student = todo(for_students(result), "adam")
+    assert "SHAPE (4, 5)" in student.output and "IMPORTED" in student.output
+    assert "SHAPE (7,)" not in student.output
+    assert all(c.output is None for c in student.checks if c.visibility != "visible")

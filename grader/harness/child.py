@@ -23,9 +23,23 @@ from .protocol import pack, write_all
 class ChildIO:
     """The child's end: a result pipe to the parent; stdout/stderr go to the output pipe."""
 
-    def __init__(self, result_fd: int, output_fd: int) -> None:
+    def __init__(self, result_fd: int, output_fd: int, nonce: bytes = b"") -> None:
         self.result_fd = result_fd
         self.output_fd = output_fd
+        self.nonce = nonce
+
+    def mark(self, index: int) -> None:
+        """Flush what was printed so far, then mark the start of check ``index``'s output."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - a student may have replaced the stream
+                pass
+        try:
+            write_all(1, b"\x00GRADER-CHECK:" + self.nonce + b":" + str(index).encode()
+                      + b"\x00")
+        except OSError:
+            pass
 
     def setup(self) -> None:
         os.dup2(self.output_fd, 1)
@@ -162,6 +176,7 @@ def run_checks(job: dict, todo: dict, start: int, src_dir: str, drivers: types.M
     checks = todo["checks"]
     for index in range(start, len(checks)):
         check = checks[index]
+        io_.mark(index)
         io_.send({"type": "start", "index": index}, 1 << 16)
         ctx = Context(check.get("inputs") or {}, check.get("target"), check.get("params") or {},
                       modules_under)

@@ -116,6 +116,8 @@ def grade(job: dict, emit: Emitter, work: str) -> None:
         checks = todo["checks"]
         results: dict[int, dict] = {}
         outputs, truncated = [], False
+        import_output: list[str] = []
+        check_output: dict[int, str] = {}
         blocked = {}
         for i, check in enumerate(checks):
             mod = _module_of(check.get("target"))
@@ -138,11 +140,16 @@ def grade(job: dict, emit: Emitter, work: str) -> None:
             text, dropped = output_text(run)
             outputs.append(text)
             truncated = truncated or dropped
+            assert run.output is not None
+            import_output.append(run.output.text(None))
             for frame in run.frames:
                 if frame.get("type") == "check" and isinstance(frame.get("index"), int):
                     idx = frame["index"]
                     if start_at <= idx < len(checks) and idx not in results:
                         results[idx] = frame
+            for idx in run.output.parts:
+                if isinstance(idx, int) and start_at <= idx < len(checks):
+                    check_output[idx] = run.output.text(idx)
             nxt = _next_unreported(results, blocked, start_at, len(checks))
             if nxt >= len(checks):
                 break
@@ -173,9 +180,12 @@ def grade(job: dict, emit: Emitter, work: str) -> None:
             for key in ("outputs", "error", "seconds", "reason", "module"):
                 if key in frame:
                     out[key] = frame[key]
+            if check_output.get(i):
+                out["output"] = check_output[i]
             emit(out)
         emit({"type": "todo", "todo": todo["id"], "output": "".join(outputs)[:int(
             limits.get("output_bytes", 65536))], "output_truncated": truncated,
+            "import_output": "".join(import_output[:1])[:4096],
             "seconds": time.monotonic() - t0})
 
 

@@ -47,6 +47,8 @@ class CheckResult(BaseModel):
     outputs: list[OutputResult] = Field(default_factory=list)
     error: str | None = Field(None, description="Exception with the student's traceback.")
     internal: str | None = Field(None, description="Full traceback (instructors only).")
+    output: str | None = Field(None, description="What the student's code printed during "
+                                                 "this check (hidden checks: instructors only).")
     seconds: float | None = None
 
 
@@ -70,7 +72,10 @@ class TodoResult(BaseModel):
     status: TodoStatus
     feedback: str
     mistakes: list[Mistake] = Field(default_factory=list)
-    output: str = Field("", description="What the student's code printed (capped).")
+    output: str = Field("", description="What the student's code printed (capped): at import "
+                                        "time and, for students, during visible checks.")
+    import_output: str = Field("", description="What the student's modules printed when "
+                                               "imported.")
     output_truncated: bool = False
     checks: list[CheckResult]
 

@@ -64,6 +64,8 @@ def judge_case(todo: Todo, check: Check, key: str, name: str, frame: dict | None
                                     "(time limit of the whole grading?)")
     status = frame.get("status")
     seconds = frame.get("seconds")
+    if frame.get("output"):
+        base["output"] = str(frame["output"])
     if status == "import_error":
         mod = frame.get("module", "?")
         prob = imports.get(mod)
@@ -218,6 +220,7 @@ def _todo_result(todo: Todo, vs: list[CaseVerdict], pts: float, frame: dict,
     return TodoResult(id=todo.id, title=todo.title, file=todo.file, score=pts,
                       max_score=todo.points, status=status, feedback=feedback.strip(),
                       mistakes=mistakes, output=str(frame.get("output", ""))[:65536],
+                      import_output=str(frame.get("import_output", "")),
                       output_truncated=bool(frame.get("output_truncated")), checks=results)
 
 
@@ -226,19 +229,20 @@ def for_students(result: GradeResult) -> GradeResult:
 
     Hidden checks keep their status, the wrong output's name, rel_error, worst index and named
     mistake, and an exception's type and line in the student's code, but lose values,
-    exception messages (a student could raise one holding the inputs) and printed output.
-    Instructors' tracebacks go too.
+    exception messages (a student could raise one holding the inputs) and what the code printed
+    during them (the TODO's output keeps import-time and visible checks' prints). Instructors'
+    tracebacks go too.
     """
     r = result.model_copy(deep=True)
     r.audience = "student"
     for t in r.todos:
-        has_hidden = any(c.visibility != "visible" for c in t.checks)
-        if has_hidden:
-            t.output = ""
-            t.output_truncated = False
+        shown = [t.import_output] + [c.output or "" for c in t.checks
+                                     if c.visibility == "visible"]
+        t.output = "".join(shown)
         for c in t.checks:
             c.internal = None
             if c.visibility != "visible":
+                c.output = None
                 for o in c.outputs:
                     o.detail = None
                 if c.error:
