@@ -128,6 +128,42 @@ def check_cmd(
     raise typer.Exit(0 if report.ok else 1)
 
 
+@app.command("export-gradescope")
+def export_gradescope_cmd(
+    slug: Annotated[str, typer.Argument(help="Built-in slug or assignment folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("autograder.zip"),
+    late_percent_per_day: Annotated[float, typer.Option(help="Penalty per started day late.")]
+    = 0.0,
+    late_max_percent: Annotated[float, typer.Option(help="Cap of the late penalty.")] = 100.0,
+    late_last_day: Annotated[int | None, typer.Option(help="Days late after which a "
+                                                          "submission gets 0.")] = None,
+    max_submissions: Annotated[int | None, typer.Option(help="Submissions that count.")]
+    = None,
+    free_submissions: Annotated[int | None, typer.Option(help="Submissions without "
+                                                              "penalty.")] = None,
+    resubmission_penalty_percent: Annotated[float, typer.Option(
+        help="Penalty per submission beyond the free ones.")] = 0.0,
+    wheels: Annotated[bool, typer.Option(help="Ship dependency wheels (setup.sh needs no "
+                                              "network).")] = True,
+) -> None:
+    """Export an assignment as a Gradescope autograder zip."""
+    from .autograder.export import ExportError, export_gradescope
+    from .policy import LatePolicy, SubmissionLimit
+
+    settings = get_settings()
+    try:
+        a = load_assignment(slug, settings)
+        export_gradescope(a, output, wheels=wheels, late_policy=LatePolicy(
+            percent_per_day=late_percent_per_day, max_percent=late_max_percent,
+            last_day=late_last_day), submission_limit=SubmissionLimit(
+            max_submissions=max_submissions, free_submissions=free_submissions,
+            penalty_percent=resubmission_penalty_percent))
+    except (AssignmentError, ExportError, ValueError) as exc:
+        _fail(str(exc), 1)
+    typer.echo(f"wrote {output} ({output.stat().st_size // 1024} KB): upload it as the "
+               "assignment's autograder in Gradescope")
+
+
 @app.command("assignments")
 def assignments_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the built-in assignments."""

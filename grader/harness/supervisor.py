@@ -133,10 +133,24 @@ def kill_everything_else(own_pid_namespace: bool, pgid: int | None) -> None:
 
 
 def _pids() -> list[int]:
+    """Live (non-zombie) processes of our uid that we can see."""
+    me = os.getuid()
+    out = []
     try:
-        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+        entries = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
         return []
+    for p in entries:
+        try:
+            if os.stat(f"/proc/{p}").st_uid != me:
+                continue
+            with open(f"/proc/{p}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    continue
+        except (OSError, IndexError):
+            continue
+        out.append(int(p))
+    return out
 
 
 def _reap() -> None:

@@ -72,7 +72,7 @@ class Sandbox(ABC):
 def run_capped(argv: list[str], stdin: bytes, *, wall_seconds: float, stdout_limit: int,
                stderr_limit: int = 64 << 10, preexec_fn: Callable[[], None] | None = None,
                pass_fds: tuple[int, ...] = (), env: dict[str, str] | None = None,
-               kill: Callable[[subprocess.Popen], None] | None = None,
+               kill: Callable[[subprocess.Popen], None] | None = None, cwd: str | None = None,
                ) -> tuple[bytes, bytes, int | None, bool, float]:
     """Run ``argv`` feeding ``stdin``; keep at most the given bytes of output.
 
@@ -83,7 +83,8 @@ def run_capped(argv: list[str], stdin: bytes, *, wall_seconds: float, stdout_lim
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=preexec_fn,
-                            start_new_session=True, pass_fds=pass_fds, env=env, close_fds=True)
+                            start_new_session=True, pass_fds=pass_fds, env=env, close_fds=True,
+                            cwd=cwd)
     sel = selectors.DefaultSelector()
     assert proc.stdin and proc.stdout and proc.stderr
     for f in (proc.stdin, proc.stdout, proc.stderr):

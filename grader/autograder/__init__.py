@@ -1,0 +1,1 @@
+"""Our grading packaged as a Gradescope autograder (``grader export-gradescope``)."""
