@@ -21,7 +21,6 @@ baseline and for ``--insecure``, and says so in every result.
 from __future__ import annotations
 
 import os
-import random
 import resource
 import shutil
 import signal
@@ -35,6 +34,7 @@ from pathlib import Path
 from ..config import Settings
 from ..harness.bootstrap import BOOTSTRAP
 from .base import Sandbox, SandboxError, SandboxRun, bootstrap_stdin, decode_run, run_capped
+from .uids import allocate_uid
 
 SAFE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -174,9 +174,12 @@ class ProcessSandbox(Sandbox):
 
     def run(self, job: dict, wall_seconds: float) -> SandboxRun:
         job = {**job, "own_pid_namespace": True}
-        uid = None
-        if os.geteuid() == 0:
-            uid = self.settings.sandbox_uid_base + random.randrange(100_000)
+        if os.geteuid() != 0:
+            return self._run(job, wall_seconds, None)
+        with allocate_uid(self.settings.sandbox_uid_base) as uid:
+            return self._run(job, wall_seconds, uid)
+
+    def _run(self, job: dict, wall_seconds: float, uid: int | None) -> SandboxRun:
         nproc = self.settings.nproc
         out, err, code, timed_out, secs = run_capped(
             self.argv(self.settings.tmpfs_mb << 20), bootstrap_stdin(job),

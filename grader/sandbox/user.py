@@ -17,7 +17,6 @@ sandbox wherever they run.
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import tempfile
 
@@ -25,6 +24,7 @@ from ..config import Settings
 from ..harness.bootstrap import BOOTSTRAP
 from .base import Sandbox, SandboxError, SandboxRun, bootstrap_stdin, decode_run, run_capped
 from .process import SAFE_ENV, _harness_limits, _limits_preexec, kill_uid, probe_python
+from .uids import allocate_uid
 
 
 class UserSandbox(Sandbox):
@@ -41,7 +41,10 @@ class UserSandbox(Sandbox):
         self.numpy_path, _ = probe_python(self.python)
 
     def run(self, job: dict, wall_seconds: float) -> SandboxRun:
-        uid = self.settings.sandbox_uid_base + random.randrange(100_000)
+        with allocate_uid(self.settings.sandbox_uid_base) as uid:
+            return self._run(job, wall_seconds, uid)
+
+    def _run(self, job: dict, wall_seconds: float, uid: int) -> SandboxRun:
         # the uid is dedicated to this run, so the harness may kill(-1) all of "its" processes
         job = {**job, "own_pid_namespace": True}
         base = tempfile.mkdtemp(prefix="grader-user-")
