@@ -7,6 +7,7 @@ import textwrap
 
 from .models import GradeResult
 
+SHOWN = 4  # failing checks listed per TODO
 MARKS = {"passed": "ok", "partial": "~~", "failed": "XX", "not_graded": "--"}
 
 
@@ -40,9 +41,8 @@ def render_table(result: GradeResult) -> str:
         for para in t.feedback.split("\n"):
             lines += textwrap.wrap(para, width - 4, initial_indent="    ",
                                    subsequent_indent="    ") or [""]
-        for c in t.checks:
-            if c.status == "passed":
-                continue
+        failing = [c for c in t.checks if c.status != "passed"]
+        for c in failing[:SHOWN]:
             tag = "" if c.visibility == "visible" else " [hidden]"
             lines += textwrap.wrap(f"{c.status.upper()}{tag} {c.name}: {c.feedback}", width - 6,
                                    initial_indent="    - ", subsequent_indent="      ")
@@ -51,6 +51,13 @@ def render_table(result: GradeResult) -> str:
                     lines.append(f"        {o.path}: {o.detail}")
             if c.error and "\n" in c.error:
                 lines += ["        " + x for x in c.error.split("\n", 1)[1].splitlines()[-6:]]
+        if len(failing) > SHOWN:
+            rest = failing[SHOWN:]
+            same = sum(1 for c in rest if c.mistake and c.mistake == failing[0].mistake)
+            more = f"    ... and {len(rest)} more failing check(s)"
+            if same:
+                more += f", {same} of them with the same mistake"
+            lines.append(more + " (--format json lists them all)")
         if t.output:
             lines.append("    your code printed:")
             lines += ["      | " + x for x in t.output.splitlines()[:20]]
