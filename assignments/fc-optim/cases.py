@@ -126,6 +126,16 @@ def training(rule, seed=3, iterations=60):
         "config": {"learning_rate": lr}}}]
 
 
+def trajectory(rule):
+    """An elongated 2-D quadratic bowl (condition number 10), from the same start for all."""
+    lr = {"sgd_momentum": 2e-2, "sgd_nesterov_momentum": 2e-2, "rmsprop": 5e-2,
+          "adam": 1e-1}[rule]
+    return [{"name": f"80 steps, learning rate {lr:g}", "inputs": {
+        "A": np.array([[1.0, 0.0], [0.0, 10.0]]), "b": np.array([0.0, 0.0]),
+        "start": np.array([-4.0, 2.0]), "steps": 80, "config": {"learning_rate": lr}},
+        "meta": {"plot": "trajectory_2d", "function": "0.5 * (x^2 + 10 y^2)"}}]
+
+
 # --- layers ----------------------------------------------------------------------------------
 
 

@@ -117,6 +117,26 @@ def train_net(ctx):
             "losses": np.asarray(losses, dtype=np.float64)}
 
 
+def trajectory_2d(ctx):
+    """Minimise f(p) = 0.5 p^T A p + b^T p in 2-D with the student's rule; return the path.
+
+    The path (steps + 1, 2) and f along it are plotted for students against the reference's.
+    """
+    rule = ctx.target
+    A, b = ctx.inputs["A"], ctx.inputs["b"]
+    p = ctx.inputs["start"]
+    config = ctx.inputs["config"]
+    path = [p.copy()]
+    for _ in range(int(ctx.inputs["steps"])):
+        grad = A @ p + b
+        next_p, config = _pair(rule(p, grad, config), rule.__name__, "next_w", "config")
+        p = np.array(next_p, dtype=np.float64, copy=True).reshape(2)
+        path.append(p.copy())
+    path = np.array(path)
+    values = 0.5 * np.einsum("ni,ij,nj->n", path, A, path) + path @ b
+    return {"path": path, "values": values}
+
+
 # --- layers --------------------------------------------------------------------------------
 
 
