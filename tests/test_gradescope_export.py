@@ -107,7 +107,8 @@ def test_correct_buggy_and_malicious(fc_optim, autograder_zip, tmp_path):
     jsonschema.validate(buggy, SCHEMA)
     adam = next(t for t in buggy["tests"] if t["name"].startswith("adam "))
     assert adam["status"] == "failed" and "Adam without bias correction" in adam["output"]
-    assert buggy["score"] == pytest.approx(round(89.17 * 0.9, 2))
+    raw = sum(t["score"] for t in buggy["tests"])
+    assert raw < 100 and buggy["score"] == pytest.approx(round(raw * 0.9, 2), abs=0.011)
     assert "1 day(s) late: -10%" in buggy["output"]
 
     files = reference_with(fc_optim, {"nndl/optim.py": MALICIOUS})
