@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -97,8 +97,15 @@ class BodyLimit:
                 await JSONResponse({"detail": str(exc)}, 413)(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while reading a body past the limit (an HTTPException, so that FastAPI's body
+    parsing passes it on instead of calling the body malformed)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 def create_app(services: Services) -> FastAPI:
