@@ -17,7 +17,14 @@ from ..assignments.fixtures import FixtureError, load_fixtures
 from ..assignments.loader import Assignment as LoadedAssignment
 from ..assignments.loader import AssignmentError, builtin_slugs, load_assignment
 from ..sandbox.select import make_sandbox
-from ..store.assignments import add_builtin, add_bundle, get_assignment
+from ..store.assignments import (
+    add_builtin,
+    add_bundle,
+    find_assignment,
+    get_assignment,
+    replace_bundle,
+    update,
+)
 from ..store.errors import Conflict, Invalid, NotFound
 from ..store.models import User
 from .access import course_seen
@@ -54,12 +61,15 @@ def add_builtin_assignment(svc: Services, course: str, user: User, slug: str,
 
 
 def upload_bundle(svc: Services, course: str, user: User, data: bytes,
-                  settings: dict[str, Any]) -> BundleOut:
-    """Validate the bundle ``data`` and add it to ``course`` if it passes.
+                  settings: dict[str, Any], replace: bool = False) -> BundleOut:
+    """Validate the bundle ``data`` and add it to ``course`` if it passes (with ``replace``,
+    put it in place of the course's assignment of the same slug).
 
     Raises:
         Invalid: the bundle is unusable or fails validation (the message holds the report).
-        Conflict: the course has an assignment of that slug. SubmissionTooLarge: too big.
+        Conflict: the course has an assignment of that slug (and not ``replace``), or the
+            one to replace is a built-in. NotFound: nothing to replace.
+        SubmissionTooLarge: too big.
     """
     with svc.store.read() as s:
         course_seen(s, course, user, instructor=True)
@@ -77,18 +87,26 @@ def upload_bundle(svc: Services, course: str, user: User, data: bytes,
         if not prepared.report.ok:
             raise Invalid("the assignment failed validation and was not stored (fix it and "
                           f"upload again):\n{report}")
+        slug = prepared.assignment.slug
         with svc.store.read() as s:
             seen = course_seen(s, course, user, instructor=True)
-            try:
-                get_assignment(s, seen.course, prepared.assignment.slug)
-                raise Conflict(f"course {course} already has an assignment "
-                               f"{prepared.assignment.slug!r}")
-            except NotFound:
-                pass
+            exists = find_assignment(s, seen.course, slug) is not None
+        if exists and not replace:
+            raise Conflict(f"course {course} already has an assignment {slug!r} (send "
+                           "replace=true to put this version in its place)")
+        if replace and not exists:
+            raise NotFound(f"course {course} has no assignment {slug!r} to replace")
         blob, sha = pack_folder(prepared.folder)
         with svc.store.write() as s:
             seen = course_seen(s, course, user, instructor=True)
-            row = add_bundle(s, seen.course, prepared.assignment, blob, sha, report, settings)
+            if replace:
+                row = replace_bundle(s, get_assignment(s, seen.course, slug),
+                                     prepared.assignment, blob, sha, report)
+                if settings:
+                    update(s, row, settings)
+            else:
+                row = add_bundle(s, seen.course, prepared.assignment, blob, sha, report,
+                                 settings)
         stored = materialize(blob, sha, svc.settings.service_dir / "bundles")
         loaded = load_assignment(stored, svc.settings)
         return BundleOut(assignment=assignment_out(row, loaded, True), check_report=report,

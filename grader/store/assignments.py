@@ -61,6 +61,23 @@ def add_bundle(s: Session, course: Course, loaded: LoadedAssignment, bundle: byt
     return row
 
 
+def replace_bundle(s: Session, row: Assignment, loaded: LoadedAssignment, bundle: bytes,
+                   sha: str, report: str) -> Assignment:
+    """Put a new validated version of a bundle in place (submissions keep their results
+    until regraded).
+
+    Raises:
+        Conflict: ``row`` is a built-in.
+    """
+    if row.source != "bundle":
+        raise Conflict(f"{row.slug} is a built-in assignment; it cannot be replaced by a "
+                       "bundle")
+    row.bundle, row.bundle_sha, row.check_report = bundle, sha, report
+    row.title, row.max_score = loaded.manifest.title, loaded.manifest.max_score
+    s.flush()
+    return row
+
+
 def _apply(row: Assignment, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         if key not in EDITABLE:
@@ -75,14 +92,19 @@ def update(s: Session, row: Assignment, changes: dict[str, Any]) -> Assignment:
     return row
 
 
+def find_assignment(s: Session, course: Course, slug: str) -> Assignment | None:
+    """The assignment ``slug`` of ``course``, or None."""
+    return s.scalar(select(Assignment).where(Assignment.course_id == course.id,
+                                             Assignment.slug == slug))
+
+
 def get_assignment(s: Session, course: Course, slug: str) -> Assignment:
     """The assignment ``slug`` of ``course``.
 
     Raises:
         NotFound: no such assignment in the course.
     """
-    row = s.scalar(select(Assignment).where(Assignment.course_id == course.id,
-                                            Assignment.slug == slug))
+    row = find_assignment(s, course, slug)
     if row is None:
         raise NotFound(f"course {course.slug} has no assignment {slug[:80]!r}")
     return row

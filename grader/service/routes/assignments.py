@@ -50,13 +50,18 @@ def upload_bundle_route(
         course: str, user: Caller, svc: Svc,
         bundle: Annotated[UploadFile, File(description="Zip: manifest.toml, starter/, "
                                                        "cases.py, drivers.py, reference/.")],
-        publish: Annotated[bool, Form(description="Publish at once if it passes.")] = False,
+        publish: Annotated[bool | None, Form(description="Publish (or unpublish) once it "
+                                                         "passes.")] = None,
+        replace: Annotated[bool, Form(description="Put this version in place of the "
+                                                  "course's assignment of the same slug "
+                                                  "(then regrade).")] = False,
 ) -> BundleOut:
-    """Upload a new assignment (instructors). Its fixtures are built in the sandbox and
-    ``grader check`` 's validations run; it is stored only if they pass (else 422 with the
-    report)."""
+    """Upload a new assignment, or a new version of one (instructors). Its fixtures are built
+    in the sandbox and ``grader check`` 's validations run; it is stored only if they pass
+    (else 422 with the report)."""
     data = bundle.file.read()
-    return upload_bundle(svc, course, user, data, {"published": publish})
+    changes = {} if publish is None else {"published": publish}
+    return upload_bundle(svc, course, user, data, changes, replace=replace)
 
 
 @router.get("/{assignment}")
