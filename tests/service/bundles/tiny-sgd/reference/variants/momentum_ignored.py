@@ -1,6 +1,5 @@
 """Known mistake: the momentum term is left out."""
 
-import numpy as np
 
 
 def sgd_momentum(w, dw, config=None):
