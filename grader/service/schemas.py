@@ -172,6 +172,7 @@ class SubmissionSummary(BaseModel):
     attempt: int
     status: Status
     created_at: datetime
+    graded_at: datetime | None
     late_days: int
     penalty_percent: float
     score: float | None

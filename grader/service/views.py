@@ -72,8 +72,8 @@ def summary(sub: Submission, row: Assignment, student: str) -> SubmissionSummary
     penalty = penalty_of(sub, row)
     return SubmissionSummary(
         id=sub.id, student=student, attempt=sub.attempt, status=sub.status,
-        created_at=sub.created_at, late_days=sub.late_days, penalty_percent=penalty,
-        score=sub.score, max_score=sub.max_score,
+        created_at=sub.created_at, graded_at=sub.graded_at, late_days=sub.late_days,
+        penalty_percent=penalty, score=sub.score, max_score=sub.max_score,
         final_score=None if sub.score is None else final_score(sub.score, penalty))
 
 
