@@ -69,14 +69,23 @@ class JobRunner:
         self.run_claimed(job_id, claim, sandbox)
         return True
 
+    def assignment(self, row: Assignment, s: Session) -> LoadedAssignment:
+        """The assignment behind ``row`` (its manifest and files; a stored bundle is unpacked
+        once)."""
+        return open_assignment(s, row, self.settings, self.bundles)
+
     def loaded(self, row: Assignment, s: Session) -> tuple[LoadedAssignment, Fixtures]:
-        """The assignment behind ``row`` and its fixtures (cached per assignment version)."""
+        """The assignment behind ``row`` and its fixtures (cached per assignment version).
+
+        Raises:
+            AssignmentError, FixtureError: the assignment or its fixtures cannot be loaded.
+        """
         key = (row.id, row.bundle_sha or row.builtin_slug or "")
         with self._lock:
             hit = self._cache.get(key)
         if hit:
             return hit
-        loaded = open_assignment(s, row, self.settings, self.bundles)
+        loaded = self.assignment(row, s)
         value = (loaded, load_fixtures(loaded))
         with self._lock:
             self._cache[key] = value

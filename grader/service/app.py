@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..assignments.bundle import BundleError
+from ..assignments.fixtures import FixtureError
+from ..assignments.loader import AssignmentError
 from ..config import Settings
 from ..queue.pool import WorkerPool
 from ..sandbox.select import make_sandbox
@@ -132,6 +134,11 @@ def create_app(services: Services) -> FastAPI:
     async def _submission_error(request: Request, exc: SubmissionError) -> JSONResponse:
         status = 413 if isinstance(exc, SubmissionTooLarge) else 422
         return JSONResponse({"detail": str(exc)}, status)
+
+    @app.exception_handler(AssignmentError)
+    @app.exception_handler(FixtureError)
+    async def _assignment_error(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": f"the assignment cannot be used right now: {exc}"}, 409)
 
     @app.exception_handler(BundleError)
     async def _bundle_error(request: Request, exc: BundleError) -> JSONResponse:

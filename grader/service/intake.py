@@ -25,7 +25,7 @@ def accept_submission(svc: Services, course: str, assignment: str, user: User,
     with svc.store.read() as s:
         seen = assignment_seen(s, course, assignment, user)
         assert seen.assignment is not None
-        loaded, _ = svc.runner.loaded(seen.assignment, s)
+        loaded = svc.runner.assignment(seen.assignment, s)
     raw = read_uploads(uploads, svc.settings)
     files_submission(raw, loaded, svc.settings)  # refuses what could not be graded
     with svc.store.write() as s:

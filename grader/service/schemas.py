@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..report.models import GradeResult
 
@@ -87,6 +87,12 @@ class AssignmentSettings(BaseModel):
         "Percent taken off for each submission after a student's first."))
     hidden_released: bool | None = Field(None, description="Students see hidden checks' "
                                                            "details.")
+
+    @field_validator("due_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        """A due date without a time zone is taken as UTC."""
+        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
 
 
 class BuiltinIn(AssignmentSettings):

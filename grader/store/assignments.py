@@ -19,6 +19,7 @@ from .models import Assignment, Course
 POLICY_FIELDS = ("due_at", "late_percent_per_day", "late_cap_percent", "late_days_accepted",
                  "max_submissions", "resubmission_penalty_percent")
 EDITABLE = POLICY_FIELDS + ("published", "hidden_released", "title")
+NULLABLE = ("due_at", "late_days_accepted", "max_submissions")
 
 
 def _unique(s: Session, course: Course, slug: str) -> None:
@@ -82,6 +83,8 @@ def _apply(row: Assignment, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         if key not in EDITABLE:
             raise Invalid(f"{key} cannot be changed")
+        if value is None and key not in NULLABLE:
+            raise Invalid(f"{key} cannot be null; leave it out to keep its value")
         setattr(row, key, value)
 
 

@@ -89,6 +89,15 @@ def test_invalid_settings_are_422(course, instructor):
                          json={"late_percent_per_day": 150})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "late_percent_per_day"]
+    r = instructor.patch(f"/api/v1/courses/{course}/assignments/tiny-sgd",
+                         json={"late_cap_percent": None, "published": False})
+    assert r.status_code == 422
+    assert r.json() == {"detail": "late_cap_percent cannot be null; leave it out to keep its "
+                                  "value"}
+    a = instructor.get(f"/api/v1/courses/{course}/assignments/tiny-sgd").json()
+    assert a["published"] is True and a["late_cap_percent"] == 100  # nothing changed
+    a = settings(instructor, course, due_at="2030-01-02T03:04:05")  # no zone: UTC
+    assert a["due_at"] == "2030-01-02T03:04:05Z"
 
 
 def test_regrade_dry_run_then_commit(course, instructor, alice, bob, server):

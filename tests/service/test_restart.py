@@ -102,5 +102,17 @@ def test_grading_that_breaks_ends_failed_with_traceback(tmp_path, require_bwrap)
         assert failure.startswith("internal error:\nTraceback")
         assert "does not match its recorded hash" in failure
         assert len(teacher_view["history"]) == 1
+        # a new submission is still accepted (stored, then graded as failed)
+        again = alice.submit("demo", "tiny-sgd", [("tiny/optim.py", ref)])
+        assert again.status_code == 202, again.text
+        assert alice.wait(again.json()["id"])["status"] == "failed"
+        # the assignment's files vanished: refused with 409, nothing stored
+        shutil.rmtree(builtins / "tiny-sgd")
+        before = server.count("submissions")
+        r = alice.submit("demo", "tiny-sgd", [("tiny/optim.py", ref)])
+        assert r.status_code == 409
+        assert r.json()["detail"].startswith("the assignment cannot be used right now: unknown "
+                                             "assignment 'tiny-sgd'")
+        assert server.count("submissions") == before
     finally:
         server.stop()

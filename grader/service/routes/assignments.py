@@ -71,7 +71,7 @@ def get_assignment_route(course: str, assignment: str, user: Caller, svc: Svc
     with svc.store.read() as s:
         seen = assignment_seen(s, course, assignment, user)
         assert seen.assignment is not None
-        loaded, _ = svc.runner.loaded(seen.assignment, s)
+        loaded = svc.runner.assignment(seen.assignment, s)
         return assignment_out(seen.assignment, loaded, seen.instructor)
 
 
