@@ -1,11 +1,16 @@
 # The two commands of the README, and their parts.
-.PHONY: setup demo test lint fixtures check bench
+.PHONY: setup demo grade-example test lint fixtures check bench
 
 setup:
 	./scripts/setup.sh
 
-# Set up, then grade the bundled example submission of fc-optim in the sandbox.
+# Set up, then run the grading service with a demo course (every built-in published, an
+# instructor and two students; their tokens are printed). Runs until Ctrl-C.
 demo: setup
+	.venv/bin/grader serve --demo
+
+# Grade the bundled example submission of fc-optim in the sandbox, without the service.
+grade-example: setup
 	.venv/bin/grader grade fc-optim examples/fc-optim/adam_no_bias_correction --format table
 
 # Set up, then run every test (and the linter).
@@ -24,3 +29,4 @@ check: setup
 
 bench: setup
 	.venv/bin/python bench/sandbox_overhead.py
+	.venv/bin/python bench/service_burst.py

@@ -182,6 +182,11 @@ def assignments_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) ->
                        f"{r['max_score']:g} points)")
 
 
+from .service.cli import register as _register_service  # noqa: E402
+
+_register_service(app)
+
+
 def main() -> None:
     """Entry point of the ``grader`` script."""
     app()

@@ -6,6 +6,7 @@ checks take milliseconds; an assignment's manifest may tighten or loosen the per
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,30 @@ class Settings(BaseSettings):
                                                       "(uncompressed), KB.")
     max_archive_members: int = Field(20000, description="Entries read from a zip archive.")
 
+    # --- the service (``grader serve``) --------------------------------------------------
+    data_dir: Path | None = Field(
+        None, description="Folder of the service's database and uploaded assignments "
+                          "(default: $XDG_DATA_HOME/dl-autograder, else "
+                          "~/.local/share/dl-autograder).")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the database (default: SQLite file grader.db in "
+                          "the data folder).")
+    host: str = Field("127.0.0.1", description="Address the service listens on.")
+    port: int = Field(8000, description="TCP port the service listens on.")
+    workers: int = Field(2, ge=0, description="Gradings run at once by the in-process worker "
+                                              "pool (0: accept submissions, grade none).")
+    queue_poll_seconds: float = Field(
+        1.0, description="Seconds an idle worker waits before looking at the queue again "
+                         "(a new submission wakes it at once).")
+    job_max_attempts: int = Field(
+        3, description="Times a job may be started; a job whose grading killed the server "
+                       "this often ends as failed instead of being retried forever.")
+    max_request_kb: int = Field(
+        20480, description="Largest HTTP request body accepted, KB (uploads included).")
+    max_bundle_kb: int = Field(
+        20480, description="Largest assignment bundle (zip, uncompressed total), KB.")
+    max_roster_rows: int = Field(5000, description="Students in one roster CSV upload.")
+
     @property
     def repo_root(self) -> Path:
         return Path(__file__).resolve().parent.parent
@@ -70,6 +95,19 @@ class Settings(BaseSettings):
     @property
     def builtin_references(self) -> Path:
         return self.reference_dir or self.repo_root / "reference"
+
+    @property
+    def service_dir(self) -> Path:
+        """The service's data folder (``data_dir`` or the user's data folder)."""
+        if self.data_dir is not None:
+            return self.data_dir
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "dl-autograder"
+
+    @property
+    def db_url(self) -> str:
+        """``database_url``, or the SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.service_dir / 'grader.db'}"
 
 
 @lru_cache(maxsize=1)

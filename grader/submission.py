@@ -23,6 +23,10 @@ class SubmissionError(ValueError):
     """The submission cannot be graded as handed in (the message says why and what to do)."""
 
 
+class SubmissionTooLarge(SubmissionError):
+    """Over a size or count limit (the message names the limit)."""
+
+
 @dataclass
 class Submission:
     """Files to grade and notes about how they were obtained."""
@@ -48,12 +52,18 @@ def _skip(rel: str) -> bool:
     return any(x.startswith(".") or x in ("__pycache__", "__MACOSX") for x in parts)
 
 
-def read_zip(data: bytes, settings: Settings) -> dict[str, bytes]:
+def read_zip(data: bytes, settings: Settings, keep: tuple[str, ...] = (".py", ".ipynb"),
+             max_file_bytes: int | None = None, max_total_bytes: int | None = None,
+             ) -> dict[str, bytes]:
     """Safely read a zip archive held in memory.
 
+    Only entries whose names end with one of ``keep`` are extracted; others are listed with
+    empty content (reported as ignored). The limits default to the submission limits.
+
     Raises:
-        SubmissionError: not a zip, too many entries, an entry escaping the folder, a symlink,
-            an entry or total over the size limit, or a suspicious compression ratio.
+        SubmissionError: not a zip, an entry escaping the folder, a symlink, or a suspicious
+            compression ratio. SubmissionTooLarge: too many entries, or an entry or the total
+            over the size limit.
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -61,10 +71,10 @@ def read_zip(data: bytes, settings: Settings) -> dict[str, bytes]:
         raise SubmissionError(f"the file is not a valid zip archive ({exc})") from exc
     infos = zf.infolist()
     if len(infos) > settings.max_archive_members:
-        raise SubmissionError(f"the zip has {len(infos)} entries; the limit is "
-                              f"{settings.max_archive_members}")
-    max_file = settings.max_file_kb << 10
-    max_total = settings.max_submission_kb << 10
+        raise SubmissionTooLarge(f"the zip has {len(infos)} entries; the limit is "
+                                 f"{settings.max_archive_members}")
+    max_file = max_file_bytes or settings.max_file_kb << 10
+    max_total = max_total_bytes or settings.max_submission_kb << 10
     files: dict[str, bytes] = {}
     total = 0
     for info in infos:
@@ -75,10 +85,10 @@ def read_zip(data: bytes, settings: Settings) -> dict[str, bytes]:
                                   "submit regular files only")
         if info.is_dir() or _skip(rel):
             continue
-        if info.file_size > max_file and rel.endswith(".py"):
-            raise SubmissionError(f"{rel} is {info.file_size} bytes uncompressed; the limit is "
-                                  f"{max_file} bytes per file")
-        if not rel.endswith((".py", ".ipynb")):
+        if info.file_size > max_file and rel.endswith(keep):
+            raise SubmissionTooLarge(f"{rel} is {info.file_size} bytes uncompressed; the limit "
+                                     f"is {max_file} bytes per file")
+        if not rel.endswith(keep):
             files[rel] = b""  # counted and reported as ignored, never extracted
             continue
         if info.compress_size and info.file_size / info.compress_size > 200:
@@ -87,13 +97,13 @@ def read_zip(data: bytes, settings: Settings) -> dict[str, bytes]:
                                   "a zip bomb and was refused")
         total += info.file_size
         if total > max_total:
-            raise SubmissionError(f"the zip holds more than {max_total} bytes of Python and "
-                                  "notebook files; the limit is "
-                                  f"{settings.max_submission_kb} KB")
+            raise SubmissionTooLarge(f"the zip holds more than {max_total} bytes of files to "
+                                     f"read; the limit is {max_total >> 10} KB")
         with zf.open(info) as fh:
             content = fh.read(max_file + 1)
         if len(content) > max_file:
-            raise SubmissionError(f"{rel} is larger than {max_file} bytes")
+            raise SubmissionTooLarge(f"{rel} is larger than {max_file} bytes; the limit is "
+                                     f"{max_file} bytes per file")
         files[rel] = content
     return files
 
@@ -174,8 +184,8 @@ def layout(raw: dict[str, bytes], assignment: Assignment, settings: Settings) ->
                                   f"({', '.join(notebooks[:5])}); submit exactly one")
         return from_notebook(raw[notebooks[0]], notebooks[0], assignment, settings)
     if len(py) > settings.max_submission_files:
-        raise SubmissionError(f"the submission has {len(py)} Python files; the limit is "
-                              f"{settings.max_submission_files}. Submit only your code")
+        raise SubmissionTooLarge(f"the submission has {len(py)} Python files; the limit is "
+                                 f"{settings.max_submission_files}. Submit only your code")
     root = _find_root(list(py), m.submission_files)
     files: dict[str, bytes] = {}
     if root == "" and not any(f in py for f in m.submission_files):
@@ -272,3 +282,45 @@ def files_submission(files: dict[str, bytes], assignment: Assignment,
                      settings: Settings) -> Submission:
     """A submission from in-memory files (already laid out or not)."""
     return layout(dict(files), assignment, settings)
+
+
+UPLOAD_KINDS = (".py", ".zip", ".ipynb")
+
+
+def read_uploads(uploads: list[tuple[str, bytes]], settings: Settings) -> dict[str, bytes]:
+    """Raw files from uploaded ``(file name, content)`` pairs: ``.py`` files (a name may hold
+    a relative folder, ``nndl/optim.py``), a folder as a ``.zip``, or an ``.ipynb``.
+
+    Raises:
+        SubmissionTooLarge: too many files, a file or the total over the limits.
+        SubmissionError: no file, an unknown kind, a name escaping the folder, a duplicate
+            name, or a bad zip (see ``read_zip``).
+    """
+    if not uploads:
+        raise SubmissionError("no file was uploaded; send .py files, a .zip or an .ipynb in "
+                              "the multipart field 'files'")
+    if len(uploads) > settings.max_submission_files:
+        raise SubmissionTooLarge(f"{len(uploads)} files were uploaded; the limit is "
+                                 f"{settings.max_submission_files} files")
+    max_file = settings.max_file_kb << 10
+    max_total = settings.max_submission_kb << 10
+    if sum(len(data) for _, data in uploads) > max_total:
+        raise SubmissionTooLarge(f"the upload holds more than {max_total} bytes; the limit is "
+                                 f"{settings.max_submission_kb} KB in all")
+    files: dict[str, bytes] = {}
+    for name, data in uploads:
+        rel = _check_name(name or "")
+        if not rel or rel.endswith("/") or not rel.endswith(UPLOAD_KINDS):
+            raise SubmissionError(f"{name!r}: submit .py files, a folder as a .zip, or an "
+                                  ".ipynb notebook")
+        if rel.endswith(".zip"):
+            if len(uploads) > 1:
+                raise SubmissionError("send a .zip on its own, not with other files")
+            return read_zip(data, settings)
+        if len(data) > max_file:
+            raise SubmissionTooLarge(f"{rel} is {len(data)} bytes; the limit is "
+                                     f"{settings.max_file_kb} KB per file")
+        if rel in files:
+            raise SubmissionError(f"{rel} was uploaded twice; send each file once")
+        files[rel] = data
+    return files

@@ -1,0 +1,155 @@
+"""The FastAPI application: ``build_services`` (database, queue) and ``create_app``.
+
+Errors are JSON ``{"detail": "..."}`` with the status of the domain error (``StoreError``),
+413 for uploads over a limit, 422 for files that cannot be graded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..assignments.bundle import BundleError
+from ..assignments.fixtures import FixtureError
+from ..assignments.loader import AssignmentError
+from ..config import Settings
+from ..queue.pool import WorkerPool
+from ..sandbox.select import make_sandbox
+from ..store.db import Store
+from ..store.errors import StoreError
+from ..submission import SubmissionError, SubmissionTooLarge
+from .deps import Services
+from .routes import assignments, courses, submissions, system
+
+log = logging.getLogger("grader.service")
+
+DESCRIPTION = """\
+Grades deep-learning optimization homework in a sandbox and answers with per-TODO scores and
+feedback. Authenticate with `Authorization: Bearer <token>` (tokens come from
+`grader users add`, a roster upload or `grader serve --demo`).
+
+Students submit with `POST /api/v1/courses/{course}/assignments/{assignment}/submissions`
+(202 + id), then poll `GET /api/v1/submissions/{id}`.
+"""
+
+
+def build_services(settings: Settings, store: Store | None = None) -> Services:
+    """Migrate the database and set up the queue (nothing runs until the app starts).
+
+    Raises:
+        SandboxError: no sandbox can run here (the message says what to install).
+    """
+    store = store or Store(settings)
+    store.migrate()
+    queue = WorkerPool(store, settings, lambda: make_sandbox(settings.sandbox, settings))
+    return Services(settings=settings, store=store, queue=queue, runner=queue.runner)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, before or while reading them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit_kb = self.max_bytes >> 10
+        message = (f"the request body is larger than the limit of {limit_kb} KB "
+                   "(GRADER_MAX_REQUEST_KB)")
+        for key, value in scope.get("headers", []):
+            if key == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await JSONResponse({"detail": message}, 413)(scope, receive, send)
+                    return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge(message)
+            return msg
+
+        async def watch(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, counted, watch)
+        except _TooLarge as exc:
+            if not started:
+                await JSONResponse({"detail": str(exc)}, 413)(scope, receive, send)
+
+
+class _TooLarge(HTTPException):
+    """Raised while reading a body past the limit (an HTTPException, so that FastAPI's body
+    parsing passes it on instead of calling the body malformed)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
+
+    def __str__(self) -> str:
+        return str(self.detail)
+
+
+def create_app(services: Services) -> FastAPI:
+    """The app over ``services``; its lifespan starts and stops the queue."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.queue.start()
+        try:
+            yield
+        finally:
+            services.queue.stop()
+
+    app = FastAPI(title="dl-autograder", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.services = services
+
+    @app.exception_handler(StoreError)
+    async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": exc.message}, exc.status, headers=headers)
+
+    @app.exception_handler(SubmissionError)
+    async def _submission_error(request: Request, exc: SubmissionError) -> JSONResponse:
+        status = 413 if isinstance(exc, SubmissionTooLarge) else 422
+        return JSONResponse({"detail": str(exc)}, status)
+
+    @app.exception_handler(AssignmentError)
+    @app.exception_handler(FixtureError)
+    async def _assignment_error(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": f"the assignment cannot be used right now: {exc}"}, 409)
+
+    @app.exception_handler(BundleError)
+    async def _bundle_error(request: Request, exc: BundleError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 422)
+
+    @app.get("/", include_in_schema=False)
+    def _root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    for module in (system, courses, assignments, submissions):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=services.settings.max_request_kb << 10)
+    return app
+

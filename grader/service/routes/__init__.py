@@ -1,0 +1,1 @@
+"""The API's routes (``/api/v1``), one module per resource."""

@@ -1,0 +1,67 @@
+"""Courses and their rosters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+
+from ...store.courses import courses_of, create_course
+from ...store.users import enrol_roster, members
+from ..access import course_seen
+from ..deps import Caller, Staff, Svc
+from ..roster import parse_roster
+from ..schemas import CourseIn, CourseOut, MemberOut, RosterLine, RosterOut
+
+router = APIRouter(prefix="/api/v1", tags=["courses"])
+
+
+@router.get("/courses")
+def list_courses(user: Caller, svc: Svc) -> list[CourseOut]:
+    """The courses the caller is in (admins: all)."""
+    with svc.store.read() as s:
+        return [CourseOut(slug=c.slug, title=c.title, role=r)  # type: ignore[arg-type]
+                for c, r in courses_of(s, user)]
+
+
+@router.post("/courses", status_code=201)
+def add_course(body: CourseIn, user: Staff, svc: Svc) -> CourseOut:
+    """Create a course (instructors and admins); an instructor creating it teaches it."""
+    with svc.store.write() as s:
+        course = create_course(s, body.slug, body.title, user)
+    return CourseOut(slug=course.slug, title=course.title, role="instructor")
+
+
+@router.get("/courses/{course}")
+def get_course_route(course: str, user: Caller, svc: Svc) -> CourseOut:
+    """One course the caller is in."""
+    with svc.store.read() as s:
+        seen = course_seen(s, course, user)
+    return CourseOut(slug=seen.course.slug, title=seen.course.title,
+                     role=seen.role)  # type: ignore[arg-type]
+
+
+@router.get("/courses/{course}/roster")
+def get_roster(course: str, user: Caller, svc: Svc) -> list[MemberOut]:
+    """Everyone in the course (its instructors)."""
+    with svc.store.read() as s:
+        seen = course_seen(s, course, user, instructor=True)
+        return [MemberOut(name=e.user.name, role=e.role)  # type: ignore[arg-type]
+                for e in members(s, seen.course)]
+
+
+@router.post("/courses/{course}/roster")
+def upload_roster(course: str, file: Annotated[UploadFile, File(
+        description="CSV with a header row: name[,role] (role: student or instructor).")],
+                  user: Caller, svc: Svc) -> RosterOut:
+    """Enrol a roster (its instructors). New accounts are created and their tokens returned
+    (once); existing accounts are enrolled without a new token. All lines or none."""
+    with svc.store.read() as s:
+        course_seen(s, course, user, instructor=True)
+    rows = parse_roster(file.file.read(), svc.settings.max_roster_rows)
+    with svc.store.write() as s:
+        seen = course_seen(s, course, user, instructor=True)
+        entries = enrol_roster(s, seen.course, rows)
+    return RosterOut(course=course, enrolled=[
+        RosterLine(name=e.name, role=e.role, created=e.created,  # type: ignore[arg-type]
+                   token=e.token) for e in entries])

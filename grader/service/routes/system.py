@@ -1,0 +1,55 @@
+"""Health, the caller, users and the built-in catalogue."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ... import __version__
+from ...assignments.loader import builtin_slugs, load_assignment
+from ...store import jobs as job_rows
+from ...store.courses import courses_of, get_course
+from ...store.users import create_user, enrol, issue_token
+from ..deps import Admin, Caller, Staff, Svc
+from ..schemas import CourseOut, HealthOut, MeOut, TokenOut, UserIn
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/health", tags=["system"])
+def health(svc: Svc) -> HealthOut:
+    """Liveness, the queue (backend, workers, sandbox) and jobs per status. No token needed."""
+    with svc.store.read() as s:
+        jobs = job_rows.counts(s)
+    return HealthOut(status="ok", version=__version__, queue=svc.queue.describe(), jobs=jobs)
+
+
+@router.get("/me", tags=["users"])
+def me(user: Caller, svc: Svc) -> MeOut:
+    """Who the token belongs to, and the courses they are in."""
+    with svc.store.read() as s:
+        courses = [CourseOut(slug=c.slug, title=c.title, role=r)  # type: ignore[arg-type]
+                   for c, r in courses_of(s, user)]
+    return MeOut(name=user.name, role=user.role, courses=courses)  # type: ignore[arg-type]
+
+
+@router.post("/users", status_code=201, tags=["users"])
+def add_user(body: UserIn, admin: Admin, svc: Svc) -> TokenOut:
+    """Create a user and their first token (admins). With ``course``, also enrol them."""
+    with svc.store.write() as s:
+        course = get_course(s, body.course) if body.course else None
+        user = create_user(s, body.name, body.role)
+        if course is not None:
+            enrol(s, course, user, "student" if body.role == "student" else "instructor")
+        token = issue_token(s, user, label="api")
+    return TokenOut(name=user.name, role=body.role, token=token)
+
+
+@router.get("/builtins", tags=["assignments"])
+def builtins(user: Staff, svc: Svc) -> list[dict]:
+    """The built-in assignments an instructor can add to a course by slug."""
+    out = []
+    for slug in builtin_slugs(svc.settings):
+        m = load_assignment(slug, svc.settings).manifest
+        out.append({"slug": slug, "title": m.title, "max_score": m.max_score,
+                    "todos": [t.id for t in m.todos]})
+    return out

@@ -1,0 +1,219 @@
+"""The API's request and response bodies (typed; they make the OpenAPI schema at /docs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from ..report.models import GradeResult
+
+Role = Literal["admin", "instructor", "student"]
+CourseRole = Literal["instructor", "student"]
+Status = Literal["queued", "running", "graded", "failed"]
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$"
+
+
+class Problem(BaseModel):
+    """Every error: what went wrong and what to do."""
+
+    detail: str
+
+
+class CourseOut(BaseModel):
+    slug: str
+    title: str
+    role: CourseRole = Field(description="The caller's role in the course.")
+
+
+class MeOut(BaseModel):
+    name: str
+    role: Role
+    courses: list[CourseOut]
+
+
+class UserIn(BaseModel):
+    name: str = Field(pattern=NAME, max_length=64)
+    role: Role = "student"
+    course: str | None = Field(None, pattern=SLUG, description="Enrol in this course too.")
+
+
+class TokenOut(BaseModel):
+    name: str
+    role: Role
+    token: str = Field(description="Shown once; send it as 'Authorization: Bearer <token>'.")
+
+
+class CourseIn(BaseModel):
+    slug: str = Field(pattern=SLUG, max_length=64)
+    title: str = Field("", max_length=200)
+
+
+class MemberOut(BaseModel):
+    name: str
+    role: CourseRole
+
+
+class RosterLine(BaseModel):
+    name: str
+    role: CourseRole
+    created: bool = Field(description="A new account was created (and its token is here).")
+    token: str | None = Field(None, description="Only for accounts created by this upload.")
+
+
+class RosterOut(BaseModel):
+    course: str
+    enrolled: list[RosterLine]
+
+
+class AssignmentSettings(BaseModel):
+    """Settings an instructor can change (absent fields are left as they are)."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    published: bool | None = None
+    due_at: datetime | None = Field(None, description="ISO 8601 with a time zone; null for "
+                                                      "no due date.")
+    late_percent_per_day: float | None = Field(None, ge=0, le=100)
+    late_cap_percent: float | None = Field(None, ge=0, le=100)
+    late_days_accepted: int | None = Field(None, ge=0, le=3650, description="Submissions "
+                                           "later than this many days past due are refused; "
+                                           "null: always accepted.")
+    max_submissions: int | None = Field(None, ge=1, le=100000, description="Per student; "
+                                        "null: unlimited.")
+    resubmission_penalty_percent: float | None = Field(None, ge=0, le=100, description=(
+        "Percent taken off for each submission after a student's first."))
+    hidden_released: bool | None = Field(None, description="Students see hidden checks' "
+                                                           "details.")
+
+    @field_validator("due_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        """A due date without a time zone is taken as UTC."""
+        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+
+
+class BuiltinIn(AssignmentSettings):
+    """Add a built-in assignment to a course."""
+
+    builtin: str = Field(pattern=SLUG, description="Built-in slug, e.g. fc-optim.")
+
+
+class TodoOut(BaseModel):
+    id: str
+    title: str
+    file: str
+    points: float
+
+
+class AssignmentOut(BaseModel):
+    slug: str
+    title: str
+    source: Literal["builtin", "bundle"]
+    max_score: float
+    published: bool
+    due_at: datetime | None
+    late_percent_per_day: float
+    late_cap_percent: float
+    late_days_accepted: int | None
+    max_submissions: int | None
+    resubmission_penalty_percent: float
+    hidden_released: bool
+    submission_files: list[str] = Field(default_factory=list)
+    accepts_notebooks: bool = False
+    todos: list[TodoOut] = Field(default_factory=list)
+    check_report: str | None = Field(None, description="Validation report (instructors).")
+
+
+class BundleOut(BaseModel):
+    assignment: AssignmentOut
+    check_report: str
+    build_log: list[str]
+
+
+class SubmissionAccepted(BaseModel):
+    id: int
+    status: Status
+    attempt: int
+    late_days: int
+    url: str
+
+
+class GradingOut(BaseModel):
+    id: int
+    status: str
+    score: float
+    max_score: float
+    grader_version: str
+    sandbox: str
+    created_at: datetime
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    course: str
+    assignment: str
+    student: str
+    attempt: int
+    status: Status
+    created_at: datetime
+    graded_at: datetime | None
+    files: list[str]
+    late_days: int
+    penalty_percent: float
+    score: float | None = Field(description="Score before penalties.")
+    max_score: float | None
+    final_score: float | None = Field(description="Score after late/resubmission penalties.")
+    result: GradeResult | None = Field(None, description="Once graded: the native result "
+                                       "(students get their view of it).")
+    history: list[GradingOut] | None = Field(None, description="Every applied grading "
+                                             "(instructors).")
+
+
+class SubmissionSummary(BaseModel):
+    id: int
+    student: str
+    attempt: int
+    status: Status
+    created_at: datetime
+    graded_at: datetime | None
+    late_days: int
+    penalty_percent: float
+    score: float | None
+    max_score: float | None
+    final_score: float | None
+
+
+class RegradeIn(BaseModel):
+    dry_run: bool = Field(False, description="Grade again without changing any score; list "
+                                             "the changes; commit them later.")
+
+
+class RegradeLineOut(BaseModel):
+    submission_id: int
+    student: str
+    status: Literal["queued", "running", "done"]
+    old_score: float | None
+    new_score: float | None
+    max_score: float | None
+    changed: bool
+    grader_version: str | None
+
+
+class RegradeOut(BaseModel):
+    id: int
+    assignment: str
+    dry_run: bool
+    status: Literal["running", "done", "committed"]
+    queued: int | None = Field(None, description="Jobs queued by this request.")
+    changes: int = Field(description="Submissions whose score changes (among those done).")
+    lines: list[RegradeLineOut]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str
+    queue: dict
+    jobs: dict[str, int]

@@ -1,0 +1,69 @@
+"""Courses."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, Invalid, NotFound
+from .models import Course, Enrollment, User
+from .users import enrol
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SLUG_RULE = "1 to 64 characters: lower-case letters, digits and -, not starting with -"
+
+
+def check_slug(slug: str, what: str = "course") -> str:
+    """``slug`` if valid.
+
+    Raises:
+        Invalid: it is not (the message gives the rule).
+    """
+    if not SLUG_RE.match(slug):
+        raise Invalid(f"invalid {what} slug {slug[:80]!r}: use {SLUG_RULE}")
+    return slug
+
+
+def create_course(s: Session, slug: str, title: str, owner: User | None) -> Course:
+    """A new course; ``owner`` (if any, and not an admin) becomes its instructor.
+
+    Raises:
+        Invalid: bad slug. Conflict: the slug is taken.
+    """
+    check_slug(slug)
+    if s.scalar(select(Course).where(Course.slug == slug)) is not None:
+        raise Conflict(f"a course {slug!r} already exists")
+    course = Course(slug=slug, title=title.strip()[:200] or slug)
+    s.add(course)
+    s.flush()
+    if owner is not None and owner.role != "admin":
+        enrol(s, course, owner, "instructor")
+    return course
+
+
+def find_course(s: Session, slug: str) -> Course | None:
+    """The course ``slug``, or None."""
+    return s.scalar(select(Course).where(Course.slug == slug))
+
+
+def get_course(s: Session, slug: str) -> Course:
+    """The course ``slug``.
+
+    Raises:
+        NotFound: no such course.
+    """
+    course = find_course(s, slug)
+    if course is None:
+        raise NotFound(f"no course {slug[:80]!r}")
+    return course
+
+
+def courses_of(s: Session, user: User) -> list[tuple[Course, str]]:
+    """``(course, role)`` for every course ``user`` may see (admins: all, as instructor)."""
+    if user.role == "admin":
+        return [(c, "instructor") for c in s.scalars(select(Course).order_by(Course.slug))]
+    rows = s.execute(select(Course, Enrollment.role).join(Enrollment)
+                     .where(Enrollment.user_id == user.id).order_by(Course.slug))
+    return [(c, r) for c, r in rows]

@@ -1,0 +1,229 @@
+"""The queue's rows: claiming jobs, recording results, recovering after a crash, regrades.
+
+A job is claimed by an atomic ``queued -> running`` update carrying a fresh claim token; its
+result is recorded only by the holder of that claim, in one transaction with the job's end.
+So a job whose server died mid-grading (re-queued at the next start) is graded again, but only
+one result is ever recorded for it.
+
+Kinds: ``grade`` (a new submission), ``regrade`` (applied at once), ``preview`` (a dry-run
+regrade: recorded but not applied until the regrade is committed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..report.models import GradeResult
+from .errors import Conflict, NotFound
+from .models import Assignment, Grading, Job, Regrade, Submission, User, utcnow
+from .submissions import current_grading, pending_job
+
+
+def new_claim() -> str:
+    """A fresh claim token."""
+    return uuid.uuid4().hex
+
+
+def claim_next(s: Session, claim: str) -> Job | None:
+    """Take the oldest queued job (None if there is none)."""
+    while True:
+        job_id = s.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.id)
+                          .limit(1))
+        if job_id is None:
+            return None
+        job = claim_job(s, job_id, claim)
+        if job is not None:
+            return job
+
+
+def claim_job(s: Session, job_id: int, claim: str) -> Job | None:
+    """Take job ``job_id`` if it is still queued (None if someone else took it)."""
+    now = utcnow()
+    res = s.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
+                    .values(status="running", claim=claim, started_at=now,
+                            attempts=Job.attempts + 1))
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    job = s.get(Job, job_id, populate_existing=True)
+    assert job is not None
+    if job.kind == "grade":
+        s.execute(update(Submission).where(Submission.id == job.submission_id)
+                  .values(status="running"))
+    return job
+
+
+def record_result(s: Session, job_id: int, claim: str, result: GradeResult,
+                  fixtures_digest: str = "") -> Grading | None:
+    """Record ``result`` for the job and end it, if ``claim`` still holds it (else None)."""
+    job = s.get(Job, job_id, populate_existing=True)
+    if job is None or job.status != "running" or job.claim != claim:
+        return None
+    now = utcnow()
+    applied = job.kind != "preview"
+    grading = Grading(submission_id=job.submission_id, job_id=job.id, applied=applied,
+                      status=result.status, score=result.score, max_score=result.max_score,
+                      grader_version=result.grader_version, fixtures_digest=fixtures_digest,
+                      sandbox=result.sandbox[:16], result=result.model_dump_json(),
+                      created_at=now)
+    s.add(grading)
+    job.status = "done"
+    job.finished_at = now
+    s.flush()
+    if applied:
+        _refresh(s, job.submission_id)
+    return grading
+
+
+def _refresh(s: Session, submission_id: int) -> None:
+    """Copy the current (latest applied) grading's summary onto the submission."""
+    sub = s.get(Submission, submission_id)
+    assert sub is not None
+    g = current_grading(s, sub)
+    if g is not None:
+        sub.status, sub.score, sub.max_score, sub.graded_at = (
+            g.status, g.score, g.max_score, g.created_at)
+    s.flush()
+
+
+def requeue_running(s: Session) -> int:
+    """Put every running job back in the queue (at the start of the only server of a
+    database: whatever was running died with the previous process). Returns how many."""
+    ids = list(s.scalars(select(Job.id).where(Job.status == "running")))
+    if not ids:
+        return 0
+    s.execute(update(Job).where(Job.id.in_(ids)).values(status="queued", claim=None))
+    graded = select(Job.submission_id).where(Job.id.in_(ids), Job.kind == "grade")
+    s.execute(update(Submission).where(Submission.id.in_(graded))
+              .values(status="queued"))
+    return len(ids)
+
+
+def counts(s: Session) -> dict[str, int]:
+    """Jobs per status."""
+    rows = s.execute(select(Job.status, func.count(Job.id)).group_by(Job.status))
+    out = {"queued": 0, "running": 0, "done": 0}
+    out.update({status: n for status, n in rows})
+    return out
+
+
+def get_job(s: Session, job_id: int) -> Job:
+    """Job ``job_id``.
+
+    Raises:
+        NotFound: no such job.
+    """
+    job = s.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return job
+
+
+# --- regrades ----------------------------------------------------------------------------
+
+
+def regrade(s: Session, assignment: Assignment, user: User, submissions: list[Submission],
+            dry_run: bool) -> tuple[Regrade, int]:
+    """Queue a regrade of ``submissions``; returns the batch and how many jobs were queued.
+
+    Idempotent: a submission that already has a grade or regrade job waiting or running gets
+    no second one (that job's result will be the fresh one). A dry run queues ``preview``
+    jobs whose results are applied only by ``commit_regrade``.
+    """
+    batch = Regrade(assignment_id=assignment.id, created_by=user.id, dry_run=dry_run)
+    s.add(batch)
+    s.flush()
+    queued = 0
+    for sub in submissions:
+        if not dry_run and pending_job(s, sub) is not None:
+            continue
+        s.add(Job(submission_id=sub.id, kind="preview" if dry_run else "regrade",
+                  regrade_id=batch.id, status="queued"))
+        queued += 1
+    s.flush()
+    return batch, queued
+
+
+@dataclass
+class RegradeLine:
+    """One submission of a regrade: its score before and after."""
+
+    submission_id: int
+    student: str
+    status: str
+    old_score: float | None
+    new_score: float | None
+    max_score: float | None
+    grader_version: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.new_score is not None and self.new_score != self.old_score
+
+
+def regrade_lines(s: Session, batch: Regrade) -> list[RegradeLine]:
+    """Per job of ``batch``: the score before the regrade and the new one (once graded)."""
+    lines = []
+    rows = s.execute(select(Job, Submission, User).join(Submission, Job.submission_id ==
+                                                        Submission.id)
+                     .join(User, User.id == Submission.user_id)
+                     .where(Job.regrade_id == batch.id).order_by(Job.id))
+    for job, sub, user in rows:
+        new = s.scalar(select(Grading).where(Grading.job_id == job.id))
+        if new is None or not new.applied:
+            old = current_grading(s, sub)
+        else:
+            old = s.scalar(select(Grading).where(Grading.submission_id == sub.id,
+                                                 Grading.applied.is_(True),
+                                                 Grading.id < new.id)
+                           .order_by(Grading.id.desc()).limit(1))
+        lines.append(RegradeLine(
+            submission_id=sub.id, student=user.name, status=job.status,
+            old_score=old.score if old else None, new_score=new.score if new else None,
+            max_score=(new or old).max_score if (new or old) else None,
+            grader_version=new.grader_version if new else None))
+    return lines
+
+
+def get_regrade(s: Session, regrade_id: int) -> Regrade:
+    """Regrade batch ``regrade_id``.
+
+    Raises:
+        NotFound: no such batch.
+    """
+    batch = s.get(Regrade, regrade_id)
+    if batch is None:
+        raise NotFound(f"no regrade {regrade_id}")
+    return batch
+
+
+def commit_regrade(s: Session, batch: Regrade) -> int:
+    """Apply a finished dry run's results; returns how many were applied (0 the second time).
+
+    Raises:
+        Conflict: not a dry run, or some of its jobs have not finished.
+    """
+    if not batch.dry_run:
+        raise Conflict(f"regrade {batch.id} was not a dry run; its results are already "
+                       "applied")
+    if batch.committed_at is not None:
+        return 0
+    waiting = s.scalar(select(func.count(Job.id)).where(Job.regrade_id == batch.id,
+                                                        Job.status != "done")) or 0
+    if waiting:
+        raise Conflict(f"regrade {batch.id} still has {waiting} submission(s) to grade; "
+                       "commit once its status is done")
+    gradings = list(s.scalars(select(Grading).join(Job, Job.id == Grading.job_id)
+                              .where(Job.regrade_id == batch.id, Grading.applied.is_(False))
+                              .order_by(Grading.id)))
+    for g in gradings:
+        g.applied = True
+    s.flush()
+    for sid in sorted({g.submission_id for g in gradings}):
+        _refresh(s, sid)
+    batch.committed_at = utcnow()
+    s.flush()
+    return len(gradings)

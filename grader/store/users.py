@@ -1,0 +1,163 @@
+"""Users, API tokens and course enrolments.
+
+A token is ``gr_`` plus 43 random URL-safe characters (256 bits); only its SHA-256 is stored,
+so a copy of the database grants nothing. A fast hash suffices for random tokens of this
+length (nothing to brute-force).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Conflict, Invalid, NotFound
+from .models import Course, Enrollment, Token, User
+
+ROLES = ("admin", "instructor", "student")
+COURSE_ROLES = ("instructor", "student")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
+NAME_RULE = ("1 to 64 characters: letters, digits and _ . @ + -, starting with a letter or "
+             "digit")
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid user name.
+
+    Raises:
+        Invalid: it is not (the message gives the rule).
+    """
+    if not NAME_RE.match(name):
+        raise Invalid(f"invalid user name {name[:80]!r}: use {NAME_RULE}")
+    return name
+
+
+def create_user(s: Session, name: str, role: str) -> User:
+    """A new user.
+
+    Raises:
+        Invalid: bad name or role. Conflict: the name is taken.
+    """
+    check_name(name)
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if s.scalar(select(User).where(User.name == name)) is not None:
+        raise Conflict(f"a user called {name!r} already exists")
+    user = User(name=name, role=role)
+    s.add(user)
+    s.flush()
+    return user
+
+
+def get_user(s: Session, name: str) -> User:
+    """The user called ``name``.
+
+    Raises:
+        NotFound: no such user.
+    """
+    user = s.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"no user called {name!r}")
+    return user
+
+
+def issue_token(s: Session, user: User, label: str = "") -> str:
+    """A new token for ``user`` (returned once, stored hashed)."""
+    token = "gr_" + secrets.token_urlsafe(32)
+    s.add(Token(user_id=user.id, digest=hash_token(token), label=label[:64]))
+    s.flush()
+    return token
+
+
+def user_for_token(s: Session, token: str) -> User | None:
+    """The owner of ``token``, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = s.scalar(select(Token).where(Token.digest == hash_token(token)))
+    return row.user if row is not None else None
+
+
+def enrol(s: Session, course: Course, user: User, role: str) -> Enrollment:
+    """Put ``user`` in ``course`` with ``role`` (updating the role of a member).
+
+    Raises:
+        Invalid: unknown course role.
+    """
+    if role not in COURSE_ROLES:
+        raise Invalid(f"unknown course role {role!r}; use instructor or student")
+    row = membership(s, course, user)
+    if row is None:
+        row = Enrollment(course_id=course.id, user_id=user.id, role=role)
+        s.add(row)
+    else:
+        row.role = role
+    s.flush()
+    return row
+
+
+def membership(s: Session, course: Course, user: User) -> Enrollment | None:
+    """``user`` 's enrolment in ``course``, if any."""
+    return s.scalar(select(Enrollment).where(Enrollment.course_id == course.id,
+                                             Enrollment.user_id == user.id))
+
+
+def course_role(s: Session, course: Course, user: User) -> str | None:
+    """``instructor`` (admins count as instructors everywhere), ``student`` or None."""
+    if user.role == "admin":
+        return "instructor"
+    row = membership(s, course, user)
+    return row.role if row else None
+
+
+def members(s: Session, course: Course) -> list[Enrollment]:
+    """Everyone in ``course``, instructors first, then by name."""
+    rows = s.scalars(select(Enrollment).join(User).where(Enrollment.course_id == course.id)
+                     .order_by(Enrollment.role, User.name))
+    return list(rows)
+
+
+@dataclass
+class RosterEntry:
+    """One enrolled name: its token if the account was created now, else None."""
+
+    name: str
+    role: str
+    created: bool
+    token: str | None
+
+
+def enrol_roster(s: Session, course: Course, rows: list[tuple[str, str]]) -> list[RosterEntry]:
+    """Enrol every ``(name, course role)``, creating accounts (with a token) for new names.
+
+    Existing accounts are enrolled but get no new token: an instructor must not be able to
+    take over an account that exists outside their course. Nothing changes if any row fails.
+
+    Raises:
+        Invalid: a bad name or role (the message names the row).
+    """
+    out = []
+    for number, (name, role) in enumerate(rows, start=2):
+        try:
+            check_name(name)
+            if role not in COURSE_ROLES:
+                raise Invalid(f"unknown role {role!r}; use student or instructor")
+        except Invalid as exc:
+            raise Invalid(f"roster line {number}: {exc.message}") from None
+        user = s.scalar(select(User).where(User.name == name))
+        token = None
+        created = user is None
+        if user is None:
+            user = create_user(s, name, "student" if role == "student" else "instructor")
+            token = issue_token(s, user, label="roster")
+        enrol(s, course, user, role)
+        out.append(RosterEntry(name=name, role=role, created=created, token=token))
+    return out

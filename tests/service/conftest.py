@@ -1,0 +1,216 @@
+"""The real service over real HTTP: ``grader serve`` in a subprocess, a real SQLite file, the
+real bubblewrap sandbox (``GRADER_SANDBOX=process``, so Docker is not needed)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import CI, REPO
+
+BUNDLES = Path(__file__).resolve().parent / "bundles"
+EXAMPLE = REPO / "examples" / "fc-optim" / "adam_no_bias_correction"
+
+# small limits so that the limit tests send small bodies
+LIMITS = {"GRADER_MAX_SUBMISSION_FILES": "6", "GRADER_MAX_FILE_KB": "64",
+          "GRADER_MAX_SUBMISSION_KB": "256", "GRADER_MAX_REQUEST_KB": "512",
+          "GRADER_MAX_ROSTER_ROWS": "50"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``grader serve`` on a free port with its own data folder."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None,
+                 demo: bool = True) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "GRADER_SANDBOX": "process", "GRADER_WORKERS": "2",
+                    "GRADER_QUEUE_POLL_SECONDS": "0.2", **LIMITS, **(env or {})}
+        self.demo = demo
+        self.proc: subprocess.Popen | None = None
+        self.log = data_dir / "server.log"
+
+    def start(self, timeout: float = 60) -> Server:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "grader.cli", "serve", "--data-dir", str(self.data_dir),
+                "--port", str(self.port)] + (["--demo"] if self.demo else [])
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                         env=self.env, cwd=REPO, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def tokens(self) -> dict[str, str]:
+        return json.loads((self.data_dir / "demo-tokens.json").read_text())["tokens"]
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def db(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.data_dir / "grader.db")
+
+    def count(self, table: str) -> int:
+        with self.db() as conn:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+class Api:
+    """An HTTP client acting as one user."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=url, headers=headers, timeout=120)
+
+    def get(self, path: str, **kw) -> httpx.Response:
+        return self.http.get(path, **kw)
+
+    def post(self, path: str, **kw) -> httpx.Response:
+        return self.http.post(path, **kw)
+
+    def patch(self, path: str, **kw) -> httpx.Response:
+        return self.http.patch(path, **kw)
+
+    def submit(self, course: str, assignment: str, files: list[tuple[str, bytes]]
+               ) -> httpx.Response:
+        return self.post(f"/api/v1/courses/{course}/assignments/{assignment}/submissions",
+                         files=[("files", (name, data)) for name, data in files])
+
+    def wait(self, submission_id: int, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.get(f"/api/v1/submissions/{submission_id}").json()
+            if body["status"] in ("graded", "failed"):
+                return body
+            time.sleep(0.1)
+        raise AssertionError(f"submission {submission_id} not graded in {timeout} s: {body}")
+
+    def wait_regrade(self, regrade_id: int, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            body = self.get(f"/api/v1/regrades/{regrade_id}").json()
+            if body["status"] != "running":
+                return body
+            time.sleep(0.1)
+        raise AssertionError(f"regrade {regrade_id} not done: {body}")
+
+
+def make_zip(entries: dict[str, bytes], symlink: str | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (0o120777 << 16)
+            zf.writestr(info, "/etc/passwd")
+    return out.getvalue()
+
+
+def bundle_zip(folder: Path, edit: dict[str, bytes | None] | None = None,
+               top: str | None = "tiny-sgd") -> bytes:
+    """The folder as a bundle zip (``edit``: replace or, with None, drop files)."""
+    files = {p.relative_to(folder).as_posix(): p.read_bytes()
+             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
+             and "fixtures" not in p.parts}
+    for rel, data in (edit or {}).items():
+        if data is None:
+            files.pop(rel, None)
+        else:
+            files[rel] = data
+    return make_zip({(f"{top}/{k}" if top else k): v for k, v in files.items()})
+
+
+def example_files() -> list[tuple[str, bytes]]:
+    return [(f"nndl/{p.name}", p.read_bytes())
+            for p in sorted((EXAMPLE / "nndl").glob("*.py"))]
+
+
+@pytest.fixture(scope="session")
+def require_bwrap():
+    from grader.sandbox.process import bwrap_path
+
+    if not bwrap_path():
+        if CI:
+            pytest.fail("bubblewrap is required under CI=true (scripts/setup.sh installs it)")
+        pytest.skip("bubblewrap is not installed")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, require_bwrap):
+    srv = Server(tmp_path_factory.mktemp("service")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def tokens(server) -> dict[str, str]:
+    return server.tokens()
+
+
+@pytest.fixture(scope="session")
+def instructor(server, tokens) -> Api:
+    return Api(server.url, tokens["instructor"])
+
+
+@pytest.fixture(scope="session")
+def alice(server, tokens) -> Api:
+    return Api(server.url, tokens["alice"])
+
+
+@pytest.fixture(scope="session")
+def bob(server, tokens) -> Api:
+    return Api(server.url, tokens["bob"])
+
+
+@pytest.fixture(scope="session")
+def tiny_course(server, instructor, alice, bob) -> str:
+    """Course 'tiny' with the tiny-sgd bundle published and alice and bob enrolled."""
+    r = instructor.post("/api/v1/courses", json={"slug": "tiny", "title": "Tiny"})
+    assert r.status_code == 201, r.text
+    r = instructor.post("/api/v1/courses/tiny/roster",
+                        files={"file": ("roster.csv", b"name\nalice\nbob\n")})
+    assert r.status_code == 200, r.text
+    r = instructor.post("/api/v1/courses/tiny/assignments/bundle",
+                        files={"bundle": ("tiny.zip", bundle_zip(BUNDLES / "tiny-sgd"))},
+                        data={"publish": "true"})
+    assert r.status_code == 201, r.text
+    return "tiny"

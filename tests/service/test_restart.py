@@ -1,0 +1,118 @@
+"""Nothing accepted is lost: kill -9 of the server with 20 submissions queued, then a restart,
+ends with all 20 graded exactly once. A grading that breaks still ends with a result."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from .conftest import BUNDLES, Api, Server, example_files
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+
+def test_kill_9_with_20_queued_then_restart(tmp_path, require_bwrap):
+    server = Server(tmp_path / "data", env={"GRADER_WORKERS": "1"}).start()
+    try:
+        alice = Api(server.url, server.tokens()["alice"])
+        files = example_files()
+        ids = []
+        for _ in range(20):
+            r = alice.submit("demo", "fc-optim", files)
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["id"])
+        # wait until the worker is in the middle of a grading, then kill -9
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with server.db() as conn:
+                running = conn.execute("SELECT count(*) FROM jobs WHERE status='running'"
+                                       ).fetchone()[0]
+            if running:
+                break
+            time.sleep(0.01)
+        server.kill9()
+        with server.db() as conn:
+            states = dict(conn.execute("SELECT status, count(*) FROM jobs GROUP BY status"))
+        assert sum(states.values()) == 20
+        assert states.get("queued", 0) >= 10, states  # most were still waiting
+        assert states.get("running", 0) == 1, states  # one was cut off mid-grading
+    finally:
+        server.stop()
+
+    restarted = Server(server.data_dir, env={"GRADER_WORKERS": "2"})
+    restarted.port = server.port
+    restarted.url = server.url
+    restarted.start()
+    try:
+        alice = Api(restarted.url, restarted.tokens()["alice"])
+        health = alice.get("/api/v1/health").json()
+        assert health["queue"]["recovered_at_start"] == 1
+        results = [alice.wait(sid, timeout=240) for sid in ids]
+        assert all(r["status"] == "graded" for r in results)
+        assert len({r["score"] for r in results}) == 1  # the same files, the same score
+        with restarted.db() as conn:
+            per_sub = dict(conn.execute("SELECT submission_id, count(*) FROM gradings "
+                                        "GROUP BY submission_id"))
+            jobs = conn.execute("SELECT count(*), sum(status='done') FROM jobs").fetchone()
+            attempts = sorted(a for (a,) in conn.execute("SELECT attempts FROM jobs"))
+        assert per_sub == {sid: 1 for sid in ids}  # exactly once each
+        assert jobs == (20, 20)
+        assert attempts == [1] * 19 + [2]  # only the interrupted one ran twice
+    finally:
+        restarted.stop()
+
+
+def test_grading_that_breaks_ends_failed_with_traceback(tmp_path, require_bwrap):
+    """A built-in whose fixtures got corrupted after it was added: its jobs end 'failed',
+    score 0, the traceback for instructors, a plain message for students."""
+    builtins = tmp_path / "assignments"
+    shutil.copytree(BUNDLES / "tiny-sgd", builtins / "tiny-sgd")
+    from grader.assignments.fixtures import build_fixtures
+    from grader.assignments.loader import load_assignment
+    from grader.config import Settings
+    from grader.sandbox.process import ProcessSandbox
+
+    settings = Settings(assignments_dir=builtins)
+    build_fixtures(load_assignment("tiny-sgd", settings), ProcessSandbox(settings), settings,
+                   log=lambda m: None)
+    server = Server(tmp_path / "data", env={"GRADER_ASSIGNMENTS_DIR": str(builtins),
+                                            "GRADER_WORKERS": "0"}).start()
+    try:
+        tokens = server.tokens()
+        alice, teacher = Api(server.url, tokens["alice"]), Api(server.url, tokens["instructor"])
+        ref = (BUNDLES / "tiny-sgd" / "reference" / "tiny" / "optim.py").read_bytes()
+        sid = alice.submit("demo", "tiny-sgd", [("tiny/optim.py", ref)]).json()["id"]
+    finally:
+        server.stop()
+    for npz in (builtins / "tiny-sgd" / "fixtures").glob("expected-*.npz"):
+        npz.write_bytes(b"corrupted")
+    server = Server(server.data_dir, env={"GRADER_ASSIGNMENTS_DIR": str(builtins),
+                                          "GRADER_WORKERS": "1"}).start()
+    try:
+        alice = Api(server.url, tokens["alice"])
+        teacher = Api(server.url, tokens["instructor"])
+        student_view = alice.wait(sid)
+        assert student_view["status"] == "failed" and student_view["score"] == 0
+        assert student_view["result"]["failure"] == ("grading failed; your instructor has the "
+                                                     "details")
+        teacher_view = teacher.get(f"/api/v1/submissions/{sid}").json()
+        failure = teacher_view["result"]["failure"]
+        assert failure.startswith("internal error:\nTraceback")
+        assert "does not match its recorded hash" in failure
+        assert len(teacher_view["history"]) == 1
+        # a new submission is still accepted (stored, then graded as failed)
+        again = alice.submit("demo", "tiny-sgd", [("tiny/optim.py", ref)])
+        assert again.status_code == 202, again.text
+        assert alice.wait(again.json()["id"])["status"] == "failed"
+        # the assignment's files vanished: refused with 409, nothing stored
+        shutil.rmtree(builtins / "tiny-sgd")
+        before = server.count("submissions")
+        r = alice.submit("demo", "tiny-sgd", [("tiny/optim.py", ref)])
+        assert r.status_code == 409
+        assert r.json()["detail"].startswith("the assignment cannot be used right now: unknown "
+                                             "assignment 'tiny-sgd'")
+        assert server.count("submissions") == before
+    finally:
+        server.stop()
