@@ -134,30 +134,27 @@ def export_gradescope_cmd(
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("autograder.zip"),
     late_percent_per_day: Annotated[float, typer.Option(help="Penalty per started day late.")]
     = 0.0,
-    late_max_percent: Annotated[float, typer.Option(help="Cap of the late penalty.")] = 100.0,
-    late_last_day: Annotated[int | None, typer.Option(help="Days late after which a "
-                                                          "submission gets 0.")] = None,
+    late_cap_percent: Annotated[float, typer.Option(help="Cap of the late penalty.")] = 100.0,
+    late_days_accepted: Annotated[int | None, typer.Option(
+        help="Days late after which a submission gets 0.")] = None,
     max_submissions: Annotated[int | None, typer.Option(help="Submissions that count.")]
     = None,
-    free_submissions: Annotated[int | None, typer.Option(help="Submissions without "
-                                                              "penalty.")] = None,
     resubmission_penalty_percent: Annotated[float, typer.Option(
-        help="Penalty per submission beyond the free ones.")] = 0.0,
+        help="Penalty per submission after the first.")] = 0.0,
     wheels: Annotated[bool, typer.Option(help="Ship dependency wheels (setup.sh needs no "
                                               "network).")] = True,
 ) -> None:
     """Export an assignment as a Gradescope autograder zip."""
     from .autograder.export import ExportError, export_gradescope
-    from .policy import LatePolicy, SubmissionLimit
+    from .scoring.penalties import Policy
 
     settings = get_settings()
     try:
         a = load_assignment(slug, settings)
-        export_gradescope(a, output, wheels=wheels, late_policy=LatePolicy(
-            percent_per_day=late_percent_per_day, max_percent=late_max_percent,
-            last_day=late_last_day), submission_limit=SubmissionLimit(
-            max_submissions=max_submissions, free_submissions=free_submissions,
-            penalty_percent=resubmission_penalty_percent))
+        export_gradescope(a, output, wheels=wheels, policy=Policy(
+            late_percent_per_day=late_percent_per_day, late_cap_percent=late_cap_percent,
+            late_days_accepted=late_days_accepted, max_submissions=max_submissions,
+            resubmission_penalty_percent=resubmission_penalty_percent))
     except (AssignmentError, ExportError, ValueError) as exc:
         _fail(str(exc), 1)
     typer.echo(f"wrote {output} ({output.stat().st_size // 1024} KB): upload it as the "

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from grader.autograder.export import export_gradescope
-from grader.policy import LatePolicy, SubmissionLimit
+from grader.scoring.penalties import Policy
 
 from .conftest import REPO, reference_with
 
@@ -46,8 +46,8 @@ def adam(w, dw, config=None):
 @pytest.fixture(scope="module")
 def autograder_zip(fc_optim, tmp_path_factory):
     out = tmp_path_factory.mktemp("export") / "autograder.zip"
-    export_gradescope(fc_optim, out, late_policy=LatePolicy(percent_per_day=10),
-                      submission_limit=SubmissionLimit(max_submissions=3), wheels=False)
+    export_gradescope(fc_optim, out, policy=Policy(late_percent_per_day=10, max_submissions=3),
+                      wheels=False)
     return out
 
 
@@ -58,7 +58,7 @@ def test_zip_layout(autograder_zip):
         assert zf.getinfo("run_autograder").external_attr >> 16 & 0o111
         assert not [n for n in names if "reference" in n.split("/")]
         assert any(n.startswith("src/assignments/fc-optim/fixtures/expected-") for n in names)
-        assert json.loads(zf.read("config.json"))["late_policy"]["percent_per_day"] == 10
+        assert json.loads(zf.read("config.json"))["policy"]["late_percent_per_day"] == 10
 
 
 def _run_in_layout(tmp_path: Path, zip_path: Path, files: dict[str, bytes], meta: dict) -> dict:
@@ -109,7 +109,7 @@ def test_correct_buggy_and_malicious(fc_optim, autograder_zip, tmp_path):
     assert adam["status"] == "failed" and "Adam without bias correction" in adam["output"]
     raw = sum(t["score"] for t in buggy["tests"])
     assert raw < 100 and buggy["score"] == pytest.approx(round(raw * 0.9, 2), abs=0.011)
-    assert "1 day(s) late: -10%" in buggy["output"]
+    assert "(-10%: 1 day(s) late)" in buggy["output"]
 
     files = reference_with(fc_optim, {"nndl/optim.py": MALICIOUS})
     files["nndl/optim.py"] = MALICIOUS.split("\n\ndef adam")[0].encode() + b"\n" + \
@@ -141,6 +141,6 @@ def test_crash_still_writes_valid_results(fc_optim, autograder_zip, tmp_path):
 def test_over_the_submission_limit(fc_optim, autograder_zip, tmp_path):
     meta = dict(META, previous_submissions=[{}, {}, {}])
     out = _run_in_layout(tmp_path / "e", autograder_zip, reference_with(fc_optim, {}), meta)
-    assert out["score"] == 0 and "over the limit of 3" in out["output"]
+    assert out["score"] == 0 and "used all 3 submissions" in out["output"]
 
 

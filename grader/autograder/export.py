@@ -6,7 +6,7 @@ root (Gradescope unpacks it to ``/autograder/source``). Beside them:
 - ``src/grader/``: this grader (the runner grades with the same engine as everywhere);
 - ``src/assignments/<slug>/``: manifest, starter, drivers, case generators and the built
   fixtures; never the reference solution;
-- ``config.json``: slug, late policy and submission limit;
+- ``config.json``: slug, late policy and submission limit (``scoring.penalties.Policy``);
 - ``requirements.txt`` and, unless ``wheels=False``, ``wheels/`` with the dependencies and pip
   itself for the target Python versions, so ``setup.sh`` needs no network.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..assignments.fixtures import load_fixtures
 from ..assignments.loader import Assignment
-from ..policy import LatePolicy, SubmissionLimit
+from ..scoring.penalties import Policy
 
 REQUIREMENTS = ["pydantic>=2.5", "pydantic-settings>=2.1", "tomli>=2; python_version < '3.11'"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -56,8 +56,8 @@ def _download_wheels(dest: Path, python_versions: list[str]) -> None:
                               f"{res.stderr.strip()[-600:]}")
 
 
-def export_gradescope(assignment: Assignment, output: Path, *, late_policy: LatePolicy,
-                      submission_limit: SubmissionLimit, wheels: bool = True,
+def export_gradescope(assignment: Assignment, output: Path, *, policy: Policy | None = None,
+                      wheels: bool = True,
                       python_versions: tuple[str, ...] = ("3.10", "3.11", "3.12")) -> Path:
     """Write the autograder zip for ``assignment`` to ``output``.
 
@@ -68,8 +68,13 @@ def export_gradescope(assignment: Assignment, output: Path, *, late_policy: Late
         load_fixtures(assignment)
     except Exception as exc:  # noqa: BLE001 - say why in the export's terms
         raise ExportError(f"cannot export {assignment.slug}: {exc}") from exc
-    config = {"slug": assignment.slug, "late_policy": late_policy.model_dump(),
-              "submission_limit": submission_limit.model_dump()}
+    policy = policy or Policy()
+    config = {"slug": assignment.slug, "policy": {
+        "late_percent_per_day": policy.late_percent_per_day,
+        "late_cap_percent": policy.late_cap_percent,
+        "late_days_accepted": policy.late_days_accepted,
+        "max_submissions": policy.max_submissions,
+        "resubmission_penalty_percent": policy.resubmission_penalty_percent}}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name in ("setup.sh", "run_autograder"):

@@ -10,7 +10,8 @@ Order of work:
    unprivileged uid, cannot read the fixtures, the submission folder or the results path;
 2. the submission is graded in the best sandbox that works here (bubblewrap if it can create
    namespaces, else the unprivileged-user sandbox);
-3. late policy and submission limits from ``config.json`` are applied using the metadata;
+3. the late policy and submission limit from ``config.json`` (``grader.scoring.penalties``)
+   are applied using the metadata;
 4. ``results.json`` is written last, atomically, by root; if anything above raised, it says
    score 0 with a visible "autograder failed" test and the traceback in a hidden one.
 """
@@ -74,14 +75,8 @@ def grade_here(root: Path = ROOT) -> dict[str, Any]:
     from ..assignments.loader import load_assignment
     from ..config import Settings
     from ..engine import grade
-    from ..policy import (
-        LatePolicy,
-        SubmissionLimit,
-        combine,
-        late_adjustment,
-        resubmission_adjustment,
-    )
     from ..report.gradescope import to_gradescope
+    from ..scoring.penalties import Policy, final_score, late_days, penalty_percent, refusal
     from ..scoring.score import for_students
     from ..submission import SubmissionError, load_submission
 
@@ -104,16 +99,24 @@ def grade_here(root: Path = ROOT) -> dict[str, Any]:
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     due = _parse_time((meta.get("assignment") or {}).get("due_date"))
     created = _parse_time(meta.get("created_at"))
-    number = len(meta.get("previous_submissions") or []) + 1
-    adjustments = [resubmission_adjustment(SubmissionLimit(**config.get("submission_limit",
-                                                                         {})), number)]
-    if created is not None:
-        adjustments.append(late_adjustment(LatePolicy(**config.get("late_policy", {})), due,
-                                           created))
-    adj = combine(*adjustments)
-    if adj.reason:
-        gs["score"] = round(result.score * adj.factor, 2)
-        gs["output"] += f"\nScore adjusted to {gs['score']:g}: {adj.reason}."
+    previous = len(meta.get("previous_submissions") or [])
+    policy = Policy(due_at=due, **config.get("policy", {}))
+    refused = refusal(policy, created, previous) if created else None
+    if refused:
+        gs["score"] = 0.0
+        gs["output"] += f"\nScore set to 0: {refused}."
+    else:
+        days = late_days(due, created) if created else 0
+        penalty = penalty_percent(policy, days, previous + 1)
+        if penalty:
+            gs["score"] = round(final_score(result.score, penalty), 2)
+            why = []
+            if days:
+                why.append(f"{days} day(s) late")
+            if previous:
+                why.append(f"submission {previous + 1}")
+            gs["output"] += (f"\nScore adjusted to {gs['score']:g} (-{penalty:g}%: "
+                             f"{', '.join(why)}).")
     gs["output"] += f"\nGraded in the '{sandbox.name}' sandbox."
     return gs
 

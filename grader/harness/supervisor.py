@@ -217,7 +217,11 @@ def run_child(target: Callable[[ChildIO], None], *, check_seconds: float, total_
                 run.output.feed(chunk)
                 continue
             frames.feed(chunk)
-            for frame in frames.frames():
+            while True:
+                # one frame at a time: frames before a damaged one are kept
+                frame = frames.frames_one()
+                if frame is None:
+                    break
                 if not isinstance(frame, dict):
                     raise ProtocolError("frame is not an object")
                 if frame.get("type") == "start":
