@@ -3,6 +3,7 @@ container here; tests/sandbox adds the Docker run)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -75,12 +76,15 @@ def _run_in_layout(tmp_path: Path, zip_path: Path, files: dict[str, bytes], meta
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
     (ag / "submission_metadata.json").write_text(json.dumps(meta))
-    pylib = REPO / ".venv/lib"
-    site = next(pylib.glob("python3*/site-packages"))
-    # setup.sh would pip-install pydantic into /autograder/pylib; offline, reuse ours
-    script = (f"mkdir -p /autograder/pylib && cp -r {site}/pydantic {site}/pydantic_core "
-              f"{site}/pydantic_settings {site}/typing_extensions.py {site}/annotated_types "
-              f"{site}/typing_inspection {site}/dotenv /autograder/pylib/ && "
+    # setup.sh would pip-install pydantic into /autograder/pylib; offline, copy ours
+    sources = []
+    for name in ("pydantic", "pydantic_core", "pydantic_settings", "typing_extensions",
+                 "annotated_types", "typing_inspection", "dotenv"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            origin = Path(spec.origin)
+            sources.append(str(origin.parent if origin.name == "__init__.py" else origin))
+    script = (f"mkdir -p /autograder/pylib && cp -r {' '.join(sources)} /autograder/pylib/ && "
               "bash /autograder/source/run_autograder")
     res = subprocess.run(["bwrap", "--bind", "/", "/", "--bind", str(ag), "/autograder",
                           "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
