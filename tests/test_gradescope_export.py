@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -77,15 +78,18 @@ def _run_in_layout(tmp_path: Path, zip_path: Path, files: dict[str, bytes], meta
         p.write_bytes(data)
     (ag / "submission_metadata.json").write_text(json.dumps(meta))
     # setup.sh would pip-install pydantic into /autograder/pylib; offline, copy ours
-    sources = []
+    (ag / "pylib").mkdir()
     for name in ("pydantic", "pydantic_core", "pydantic_settings", "typing_extensions",
                  "annotated_types", "typing_inspection", "dotenv"):
         spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin:
-            origin = Path(spec.origin)
-            sources.append(str(origin.parent if origin.name == "__init__.py" else origin))
-    script = (f"mkdir -p /autograder/pylib && cp -r {' '.join(sources)} /autograder/pylib/ && "
-              "bash /autograder/source/run_autograder")
+        if spec is None or not spec.origin:
+            continue
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            shutil.copytree(origin.parent, ag / "pylib" / origin.parent.name)
+        else:
+            shutil.copy(origin, ag / "pylib" / origin.name)
+    script = "bash /autograder/source/run_autograder"
     res = subprocess.run(["bwrap", "--bind", "/", "/", "--bind", str(ag), "/autograder",
                           "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                           "bash", "-c", script], capture_output=True, text=True, timeout=300)
