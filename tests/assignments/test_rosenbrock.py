@@ -113,6 +113,26 @@ EXPERIMENTS = {
         "for traj in (traj_gd, traj_mom, traj_adam):\n"
         "    plt.plot(np.log10(distance_to_minimum(traj)))\nplt.show()\n",
         "%%time\ntraj_mom3 = gd_with_mom(rosenbrock_grad, init, n_epochs=10**5, eta=10**-3)\n",
+        # problems 2 and 3 of the same homework: a torch model defined next to the optimizers
+        "from torchvision import datasets, transforms\nimport torch\nimport torch.nn as nn\n"
+        "import torch.nn.functional as F\nfrom torch import optim\n"
+        "from torch.utils.data import DataLoader\n"
+        "transform = transforms.Compose([transforms.ToTensor()])\n"
+        "train_dataset = datasets.MNIST('data/', train=True, download=True, transform=transform)\n",
+        "class Network(nn.Module):\n    def __init__(self, sizes):\n"
+        "        super(Network, self).__init__()\n        self.sizes = sizes\n"
+        "        self.num_layers = len(sizes)\n        self.layers = nn.ModuleList()\n"
+        "        for i in range(self.num_layers - 1):\n"
+        "            layer = nn.Linear(sizes[i], sizes[i+1])\n"
+        "            nn.init.xavier_normal_(layer.weight)\n"
+        "            self.layers.append(layer)\n\n"
+        "    def forward(self, x):\n        for layer in self.layers[:-1]:\n"
+        "            x = F.sigmoid(layer(x))\n        return self.layers[-1](x)\n",
+        "def train(network, train_loader, epochs, eta, test_data=None):\n"
+        "    optimizer = optim.SGD(network.parameters(), momentum=0.8, nesterov=True, lr=eta)\n"
+        "    return []\n",
+        "net = Network([784, 30, 10])\nsol = train(net, DataLoader(train_dataset, batch_size=10),"
+        " epochs=30, eta=0.001)\n",
     ],
 }
 
@@ -123,3 +143,4 @@ def test_notebook_of_the_reference_gets_full_marks(process_sandbox, settings):
     sub = from_notebook(data, "HW7.ipynb", ASSIGNMENT, settings)
     result = grade_files(ASSIGNMENT, sub.files, process_sandbox, settings)
     assert_full_marks(result)
+    assert any("torch" in n and "torchvision" in n for n in result.notes), result.notes
