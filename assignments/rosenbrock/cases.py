@@ -83,7 +83,7 @@ def random_runs(rule, seed=0):
     for _ in range(2):
         a, b = float(rng.uniform(0.5, 1.5)), float(rng.choice([10.0, 50.0]))
         init = rng.uniform(-1.5, 1.5, size=2)
-        eta = {"gd": 2e-3, "gd_with_mom": 5e-4, "adams": 1e-2}[rule]
+        eta = {"gd": 2e-3, "gd_with_mom": 5e-4, "adams": 3e-3}[rule]
         kwargs = {"n_epochs": 300, "eta": eta, **_hyper(rule, rng)}
         cases.append(_case(f"(a - x)^2 + b (y - x^2)^2 with a = {a:.2f}, b = {b:g}",
                            {"kind": "rosenbrock", "a": a, "b": b}, init, kwargs, every=3,

@@ -7,6 +7,7 @@ import pytest
 
 from grader.assignments.fixtures import load_fixtures
 from grader.assignments.loader import load_assignment
+from grader.assignments.variants import splice
 from grader.submission import from_notebook
 
 from . import notebooks
@@ -262,3 +263,67 @@ def test_fixture_inputs_replay_the_shared_random_state(fixtures):
     expected = np.random.get_state()
     assert state[0] == expected[0] and np.array_equal(state[1], expected[1])
     assert tuple(state[2:]) == tuple(expected[2:])
+
+
+EQUIVALENT = """
+def initialize_dnn_parameters(layer_dims):
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        n, n_prev = layer_dims[l], layer_dims[l - 1]
+        parameters['W' + str(l)] = np.random.normal(0, 1 / np.sqrt(n_prev), size=(n, n_prev))
+        parameters['b' + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters
+
+
+class ReLU:
+    def forward(self, x):
+        return x * (x > 0)
+
+    def derivative(self, x):
+        return np.where(x < 0, 0.0, 1.0)
+
+
+def back_propagation(Y, parameters, caches, act_derivative=ReLU().derivative):
+    L = len(parameters) // 2
+    m = Y.shape[1]
+    grads = {}
+    dZ = (caches['A' + str(L)] - Y) / m * act_derivative(caches['Z' + str(L)])
+    for l in range(L, 0, -1):
+        grads['dW' + str(l)] = np.einsum('im,jm->ij', dZ, caches['A' + str(l - 1)])
+        grads['db' + str(l)] = dZ.sum(axis=1).reshape(-1, 1)
+        if l > 1:
+            dZ = parameters['W' + str(l)].T.dot(dZ) * act_derivative(caches['Z' + str(l - 1)])
+    return grads
+
+
+class RMSProp:
+    def step(self):
+        for key, param in self.network.parameters.items():
+            g = self.network.grads['d' + key]
+            s = self.squared_gradients.get(key, 0.0)
+            s = self.beta * s + (1 - self.beta) * np.square(g)
+            self.squared_gradients[key] = s
+            param -= self.learning_rate * g / (s ** 0.5 + 1e-8)
+
+
+class Adam:
+    def step(self):
+        for key in self.network.parameters:
+            g = self.network.grads['d' + key]
+            v = self.beta1 * self.velocities.get(key, np.zeros_like(g)) + (1 - self.beta1) * g
+            s = self.squared_gradients.get(key, np.zeros_like(g))
+            s = self.beta2 * s + (1 - self.beta2) * g * g
+            self.velocities[key], self.squared_gradients[key] = v, s
+            step = self.learning_rate * (v / (np.sqrt(s) + 1e-8))
+            self.network.parameters[key] = self.network.parameters[key] - step
+"""
+
+
+def test_equivalent_rewritings_get_full_marks(process_sandbox, settings):
+    """Written differently (np.random.normal, einsum, in-place updates, dict.get state): the
+    same outputs to the tolerance."""
+    files = ASSIGNMENT.reference_files()
+    text = splice(files["dnn_optimizers.py"].decode(), EQUIVALENT, "dnn_optimizers.py")
+    result = grade_files(ASSIGNMENT, {"dnn_optimizers.py": text.encode()}, process_sandbox,
+                         settings)
+    assert_full_marks(result)

@@ -7,6 +7,7 @@ import pytest
 
 from grader.assignments.fixtures import load_fixtures
 from grader.assignments.loader import load_assignment
+from grader.assignments.variants import splice
 from grader.submission import from_notebook
 
 from . import notebooks
@@ -118,3 +119,57 @@ def test_notebook_of_the_reference_gets_full_marks(process_sandbox, settings):
     result = grade_files(ASSIGNMENT, sub.files, process_sandbox, settings)
     assert_full_marks(result)
     assert any("tensorflow" in n for n in result.notes)
+
+
+EQUIVALENT = """
+def momentum(w, dw, config=None):
+    config = {} if config is None else config
+    lr = config.setdefault('learning_rate', 1e-2)
+    beta = config.setdefault('beta1', 0.9)
+    config['v'] = beta * config.get('v', np.zeros_like(w)) + (1 - beta) * dw
+    return w - lr * config['v'], config
+
+
+def adam(w, dw, config=None):
+    if config is None:
+        config = {}
+    for key, value in (('learning_rate', 1e-3), ('beta1', 0.9), ('beta2', 0.999),
+                       ('epsilon', 1e-8), ('t', 0)):
+        config.setdefault(key, value)
+    config['t'] += 1
+    b1, b2, t = config['beta1'], config['beta2'], config['t']
+    config['v'] = b1 * config.get('v', 0 * w) + (1 - b1) * dw
+    config['s'] = b2 * config.get('s', 0 * w) + (1 - b2) * np.square(dw)
+    step = np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * config['v']
+    step = step / np.sqrt(config['s'] + config['epsilon'] * (1 - b2 ** t))
+    return w - config['learning_rate'] * step, config
+
+
+def exponential_decay(epoch_num, alpha0=1.0, k=0.5):
+    return alpha0 / np.exp(k * epoch_num)
+
+
+def inverse_sqrt_decay(epoch_num, alpha0=1.0, k=0.95):
+    return alpha0 * k * epoch_num ** -0.5
+
+
+def power_decay(epoch_num, alpha0=1.0, k=0.95):
+    return float(alpha0 * np.power(k, epoch_num))
+
+
+def staircase_decay(epoch_num, alpha0=1.0, k=0.9, every=10):
+    alpha = alpha0
+    for _ in range(every + 1, epoch_num + 1, every):
+        alpha *= k
+    return alpha
+"""
+
+
+def test_equivalent_rewritings_get_full_marks(process_sandbox, settings):
+    """Written differently (state read with get, Adam's corrections folded into one factor,
+    math rearranged, the staircase as a loop of drops): the same outputs to the tolerance."""
+    files = ASSIGNMENT.reference_files()
+    text = splice(files["optimization.py"].decode(), EQUIVALENT, "optimization.py")
+    result = grade_files(ASSIGNMENT, {"optimization.py": text.encode()}, process_sandbox,
+                         settings)
+    assert_full_marks(result)

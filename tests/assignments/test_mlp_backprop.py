@@ -206,3 +206,53 @@ def test_the_handouts_completed_notebook_grades_unchanged(process_sandbox, setti
     assert named["adam"][0] == "adam_t_equals_i"
     monkey = next(t for t in result.todos if t.id == "monkey")
     assert "accepted" in monkey.checks[0].feedback
+
+
+EQUIVALENT = """
+class Hidden:
+    def backward_pass(self, X, h, dLdh, alpha, learning_rate):
+        n = len(X)
+        delta = dLdh * self.leaky_relu_derivative(h)
+        grad_W = np.einsum('ni,nj->ij', X, delta) / n + alpha * self.W
+        grad_c = delta.mean(axis=0)
+        back = np.einsum('nj,ij->ni', delta, self.W)
+        self.W = self.W - learning_rate * grad_W
+        self.c = self.c - learning_rate * grad_c
+        return back
+
+    def leaky_relu_derivative(self, h):
+        d = np.ones_like(h)
+        d[h <= 0] = 0.01
+        return d
+
+
+def gradient_descent(x, y, dx, dy, hparams):
+    return x - dx * hparams['alpha'], y - hparams['alpha'] * dy
+
+
+def adagrad(x, y, dx, dy, v_x, v_y, hparams):
+    v_x += dx * dx
+    v_y += dy * dy
+    x -= hparams['alpha'] * dx / (v_x + hparams['eps']) ** 0.5
+    y -= hparams['alpha'] * dy / (v_y + hparams['eps']) ** 0.5
+    return x, y, v_x, v_y
+
+
+def adam(x, y, dx, dy, f_x, f_y, s_x, s_y, i, hparams):
+    b1, b2 = hparams['beta_1'], hparams['beta_2']
+    f = np.array([b1 * f_x + (1 - b1) * dx, b1 * f_y + (1 - b1) * dy])
+    s = np.array([b2 * s_x + (1 - b2) * dx ** 2, b2 * s_y + (1 - b2) * dy ** 2])
+    t = i + 1
+    step = hparams['alpha'] * (f / (1 - b1 ** t)) / np.sqrt(s / (1 - b2 ** t) + hparams['eps'])
+    return x - step[0], y - step[1], f[0], f[1], s[0], s[1]
+"""
+
+
+def test_equivalent_rewritings_get_full_marks(process_sandbox, settings):
+    """Written differently (einsum, mean, direct updates without update_weights, vectorized
+    Adam): the same outputs to the tolerance."""
+    files = ASSIGNMENT.reference_files()
+    text = splice(files["mlp_backprop.py"].decode(), EQUIVALENT, "mlp_backprop.py")
+    result = grade_files(ASSIGNMENT, {"mlp_backprop.py": text.encode()}, process_sandbox,
+                         settings)
+    assert_full_marks(result)

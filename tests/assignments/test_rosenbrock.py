@@ -8,6 +8,7 @@ import pytest
 
 from grader.assignments.fixtures import load_fixtures
 from grader.assignments.loader import load_assignment
+from grader.assignments.variants import splice
 from grader.submission import from_notebook
 
 from . import notebooks
@@ -144,3 +145,52 @@ def test_notebook_of_the_reference_gets_full_marks(process_sandbox, settings):
     result = grade_files(ASSIGNMENT, sub.files, process_sandbox, settings)
     assert_full_marks(result)
     assert any("torch" in n and "torchvision" in n for n in result.notes), result.notes
+
+
+EQUIVALENT = """
+def gd(grad, init, n_epochs=1000, eta=10**-4):
+    traj = [np.asarray(init, dtype=float)]
+    for _ in range(n_epochs):
+        p = traj[-1]
+        traj.append(p - eta * np.asarray(grad(p), dtype=float))
+    return np.vstack(traj)
+
+
+def gd_with_mom(grad, init, n_epochs=5000, eta=10**-4, beta=0.9, gamma=0.9):
+    params = np.array(init, dtype=float)
+    param_traj = np.zeros((n_epochs + 1, 2))
+    param_traj[0] = params
+    v = np.zeros(2)
+    for j in range(n_epochs):
+        v = gamma * v + eta * np.asarray(grad(params))
+        params = params - v
+        param_traj[j + 1] = params
+    return param_traj
+
+
+def adams(grad, init, n_epochs=5000, eta=10**-4, gamma=0.9, beta=0.99, epsilon=10**-8):
+    params = np.array(init, dtype=float)
+    param_traj = np.zeros((n_epochs + 1, 2))
+    param_traj[0] = params
+    m = np.zeros(2)
+    s = np.zeros(2)
+    for t in range(1, n_epochs + 1):
+        g = np.asarray(grad(params))
+        m = gamma * m + (1 - gamma) * g
+        s = beta * s + (1 - beta) * g**2
+        m_hat = m / (1 - gamma**t)
+        s_hat = s / (1 - beta**t)
+        params = params - eta * m_hat / np.sqrt(s_hat + epsilon)
+        param_traj[t] = params
+    return param_traj
+"""
+
+
+def test_equivalent_rewritings_get_full_marks(process_sandbox, settings):
+    """Written differently (lists, vstack, eta folded into v, t from 1): the same trajectories,
+    to the tolerance, on every horizon the checks compare (no chaotic horizon)."""
+    files = ASSIGNMENT.reference_files()
+    text = splice(files["rosenbrock.py"].decode(), EQUIVALENT, "rosenbrock.py")
+    result = grade_files(ASSIGNMENT, {"rosenbrock.py": text.encode()}, process_sandbox,
+                         settings)
+    assert_full_marks(result)
