@@ -1,6 +1,9 @@
 # The two commands of the README, and their parts.
 .PHONY: setup demo grade-example test lint fixtures check bench
 
+# The built-in assignments (assignments/<slug>/manifest.toml).
+SLUGS = fc-optim mlp-backprop dnn-optimizers rosenbrock lr-schedules
+
 setup:
 	./scripts/setup.sh
 
@@ -22,10 +25,10 @@ lint: setup
 	.venv/bin/ruff check .
 
 fixtures: setup
-	.venv/bin/grader fixtures build fc-optim
+	for s in $(SLUGS); do .venv/bin/grader fixtures build $$s || exit 1; done
 
 check: setup
-	.venv/bin/grader check fc-optim
+	for s in $(SLUGS); do .venv/bin/grader check $$s || exit 1; done
 
 bench: setup
 	.venv/bin/python bench/sandbox_overhead.py

@@ -5,6 +5,10 @@ sandbox lacks must not sink graded functions that never use it, so a missing *th
 module is bound to a placeholder that raises only when something actually uses it.
 ``autograd.numpy`` is treated as numpy. A missing module of the submission's own packages is a
 real error and is reported as such.
+
+A placeholder can also be subclassed: notebooks define model classes next to the graded
+functions (``class Network(nn.Module)``), and such a class must not sink the module. The
+subclass is created; making an instance of it raises the same clear error.
 """
 
 from __future__ import annotations
@@ -25,6 +29,28 @@ class ModuleUnavailableError(ImportError):
     """Raised when student code uses a module the grading sandbox does not provide."""
 
 
+def _unavailable(name: str) -> ModuleUnavailableError:
+    top = name.split(".")[0]
+    return ModuleUnavailableError(
+        f"'{name}' is not available: module '{top}' is not installed in the grading "
+        f"sandbox (only the standard library and numpy are). Graded functions must not "
+        f"use it."
+    )
+
+
+class _MissingBase:
+    """Base of a class derived from a placeholder (``class Net(nn.Module)``): the class can be
+    defined, its methods read; creating an instance raises ``ModuleUnavailableError``."""
+
+    _grader_name = "?"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise _unavailable(cls._grader_name)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        pass  # class keywords meant for the unavailable base are ignored
+
+
 class _Missing:
     """Stand-in for anything reached through an unavailable module."""
 
@@ -34,13 +60,12 @@ class _Missing:
         object.__setattr__(self, "_grader_name", name)
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise _unavailable(object.__getattribute__(self, "_grader_name"))
+
+    def __mro_entries__(self, bases: tuple) -> tuple[type]:
+        """Used as a base class: stand in with a real class whose instances cannot be made."""
         name = object.__getattribute__(self, "_grader_name")
-        top = name.split(".")[0]
-        raise ModuleUnavailableError(
-            f"'{name}' is not available: module '{top}' is not installed in the grading "
-            f"sandbox (only the standard library and numpy are). Graded functions must not "
-            f"use it."
-        )
+        return (type(name.rsplit(".", 1)[-1], (_MissingBase,), {"_grader_name": name}),)
 
     def __getattr__(self, attr: str) -> _Missing:
         if attr.startswith("__") and attr.endswith("__"):

@@ -1,0 +1,366 @@
+"""Case generators of dnn-optimizers (instructor code, run in the sandbox by ``grader fixtures
+build``).
+
+Visible cases are the notebook's own test cells. They share one ``network`` object and the
+global random state (``np.random.seed(1)`` at the top), so each cell's starting state is
+computed here by replaying the notebook from the top with this homework's conventions
+(``_replay``), never by the student's earlier TODOs. The tests check that the reference run on
+these states reproduces every number the notebook prints.
+
+Hidden cases are randomized but seeded: several depths, widths and batch sizes, activations
+other than ReLU (so a layer's own arithmetic is checked apart from ReLU), exact zeros where
+ReLU'(0) = 1 is under test, optimizer state that is not zero, betas other than the defaults,
+and chained steps that carry the state.
+"""
+
+import numpy as np
+
+# --- a replay of the notebook (this homework's conventions) ----------------------------------
+
+
+def _init(dims):
+    params = {}
+    for l in range(1, len(dims)):
+        params[f"W{l}"] = np.random.randn(dims[l], dims[l - 1]) / np.sqrt(dims[l - 1])
+        params[f"b{l}"] = np.zeros((dims[l], 1))
+    return params
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _sigmoid_d(x):
+    return _sigmoid(x) * (1 - _sigmoid(x))
+
+
+def _relu(x):
+    return np.maximum(0, x)
+
+
+def _relu_d(x):
+    return (x >= 0).astype(float)
+
+
+def _forward(X, params, act):
+    caches = {"A0": X}
+    A = X
+    for l in range(1, len(params) // 2 + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        A = act(Z)
+        caches[f"Z{l}"], caches[f"A{l}"] = Z, A
+    return A, caches
+
+
+def _backward(Y, params, caches, act_d):
+    L = len(params) // 2
+    m = Y.shape[1]
+    grads = {}
+    dZ = (caches[f"A{L}"] - Y) / m * act_d(caches[f"Z{L}"])
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = dZ @ caches[f"A{l - 1}"].T
+        grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True)
+        if l > 1:
+            dZ = params[f"W{l}"].T @ dZ * act_d(caches[f"Z{l - 1}"])
+    return grads
+
+
+def _cost(A, Y):
+    return float(np.sum((A - Y) ** 2) / (2 * Y.shape[1]))
+
+
+def _copy(d):
+    return {k: v.copy() for k, v in d.items()}
+
+
+def _replay():
+    """Every state the notebook's test cells start from, in notebook order."""
+    s = {}
+    np.random.seed(1)
+    s["init_dims"] = [5, 4, 3]
+    s["params"] = _init(s["init_dims"])
+    s["x"] = np.random.randn(10)
+    s["X"] = np.random.randn(5, 5)
+    s["Y"] = np.random.randn(3, 5)
+    _, s["relu_caches"] = _forward(s["X"], s["params"], _relu)
+    s["rng_network"] = np.random.get_state()
+    net = _init([5, 4, 4, 3])  # NeuralNetwork(n_x, n_y, n_h, depth=3, act=Sigmoid())
+    s["net_params"] = _copy(net)
+    _, caches = _forward(s["X"], net, _sigmoid)
+    s["net_caches"] = caches
+    grads = _backward(s["Y"], net, caches, _sigmoid_d)
+    s["net_grads"] = grads
+    for k in net:  # gradient_descent_step(network.parameters, network.grads, 0.01)
+        net[k] = net[k] - 0.01 * grads["d" + k]
+    states = {}
+    for stage in ("gd_loop", "gd_optimizer", "momentum", "rmsprop", "adam"):
+        states[stage] = _copy(net)
+        v, sq = {}, {}
+        for _ in range(10):
+            A, caches = _forward(s["X"], net, _sigmoid)
+            g = _backward(s["Y"], net, caches, _sigmoid_d)
+            for k in net:
+                gk = g["d" + k]
+                if stage in ("gd_loop", "gd_optimizer"):
+                    net[k] = net[k] - 0.1 * gk
+                elif stage == "momentum":
+                    v[k] = 0.8 * v.get(k, 0) + 0.2 * gk
+                    net[k] = net[k] - 0.1 * v[k]
+                elif stage == "rmsprop":
+                    sq[k] = 0.8 * sq.get(k, 0) + 0.2 * gk ** 2
+                    net[k] = net[k] - 0.1 * gk / (np.sqrt(sq[k]) + 1e-8)
+                else:
+                    v[k] = 0.8 * v.get(k, 0) + 0.2 * gk
+                    sq[k] = 0.9 * sq.get(k, 0) + 0.1 * gk ** 2
+                    net[k] = net[k] - 0.1 * v[k] / (np.sqrt(sq[k]) + 1e-8)
+    s["stages"] = states
+    s["relu_net_params"] = _init([5, 4, 4, 3])  # NeuralNetwork(n_x, n_y, n_h, depth=3)
+    return s
+
+
+def _rng(seed):
+    return np.random.RandomState(seed)
+
+
+# --- initialization ----------------------------------------------------------------------------
+
+
+def init_visible():
+    return [{"name": "notebook cell: layer_dims [5, 4, 3] after np.random.seed(1)",
+             "inputs": {"seed": 1, "layer_dims": [5, 4, 3]}}]
+
+
+def init_random(seed=10):
+    cases = []
+    for k, dims in enumerate([[7, 3], [4, 6, 6, 2], [10, 1], [3, 8, 5, 4, 2]]):
+        cases.append({"name": f"layer_dims {dims}", "inputs": {"seed": seed + k,
+                                                             "layer_dims": dims}})
+    return cases
+
+
+def init_spread():
+    return [{"name": "layer_dims [400, 300, 50]", "inputs": {"seed": 3,
+                                                           "layer_dims": [400, 300, 50]}}]
+
+
+# --- ReLU --------------------------------------------------------------------------------------
+
+
+def relu_visible():
+    return [{"name": "notebook cell: x = np.random.randn(10)", "inputs": {"x": _replay()["x"]}}]
+
+
+def relu_random(seed=20):
+    rng = _rng(seed)
+    cases = []
+    for shape in [(4, 6), (3, 2, 5), (9,)]:
+        x = rng.randn(*shape)
+        x.flat[::4] = 0.0  # exact zeros: ReLU'(0) = 1 in this homework
+        cases.append({"name": f"shape {shape}, with exact zeros", "inputs": {"x": x}})
+    return cases
+
+
+# --- layer / forward ---------------------------------------------------------------------------
+
+
+def layer_visible():
+    s = _replay()
+    return [{"name": "notebook cell: layer(X, W1, b1)", "inputs": {
+        "A_prev": s["X"], "W": s["params"]["W1"], "b": s["params"]["b1"]}}]
+
+
+def layer_random(seed=30):
+    rng = _rng(seed)
+    cases = []
+    for n_prev, n, m in [(5, 4, 7), (3, 6, 1), (8, 2, 3)]:
+        cases.append({"name": f"W ({n}, {n_prev}), batch {m}", "inputs": {
+            "A_prev": rng.randn(n_prev, m), "W": rng.randn(n, n_prev),
+            "b": rng.randn(n, 1)}})
+    return cases
+
+
+def _random_net(rng, dims):
+    return {k: v for l in range(1, len(dims)) for k, v in (
+        (f"W{l}", rng.randn(dims[l], dims[l - 1]) / np.sqrt(dims[l - 1])),
+        (f"b{l}", rng.randn(dims[l], 1) * 0.3))}
+
+
+def forward_visible():
+    s = _replay()
+    return [{"name": "notebook cell: forward_propagation(X, parameters)", "inputs": {
+        "X": s["X"], "Y": s["Y"], "parameters": s["params"]}}]
+
+
+def forward_network_visible():
+    s = _replay()
+    return [{"name": "notebook cell: A = network(X) (Sigmoid network)", "inputs": {
+        "X": s["X"], "parameters": s["net_params"]}}]
+
+
+def forward_random(seed=40):
+    rng = _rng(seed)
+    cases = []
+    for dims, m in [([4, 5, 3], 6), ([3, 2], 4), ([6, 5, 5, 4, 2], 3)]:
+        cases.append({"name": f"layer_dims {dims}, batch {m}", "inputs": {
+            "X": rng.randn(dims[0], m), "parameters": _random_net(rng, dims)}})
+    return cases
+
+
+# --- backpropagation ---------------------------------------------------------------------------
+
+
+def backward_visible():
+    s = _replay()
+    return [{"name": "notebook cell: back_propagation(Y, parameters, caches)", "inputs": {
+        "Y": s["Y"], "parameters": s["params"], "caches": s["relu_caches"]}}]
+
+
+def backward_random(seed=50):
+    """Caches of a tanh network (the driver passes tanh's derivative)."""
+    rng = _rng(seed)
+    cases = []
+    for dims, m in [([4, 5, 3], 6), ([3, 2], 4), ([6, 5, 5, 4, 2], 3), ([2, 7, 1], 9)]:
+        params = _random_net(rng, dims)
+        X = rng.randn(dims[0], m)
+        _, caches = _forward(X, params, np.tanh)
+        cases.append({"name": f"layer_dims {dims}, batch {m}", "inputs": {
+            "Y": rng.randn(dims[-1], m), "parameters": params, "caches": caches}})
+    return cases
+
+
+# --- NeuralNetwork -----------------------------------------------------------------------------
+
+
+def network_init_visible():
+    s = _replay()
+    return [{"name": "notebook cell: NeuralNetwork(n_x, n_y, n_h, depth=3, act=Sigmoid())",
+             "inputs": {"rng_state": s["rng_network"], "n_x": 5, "n_y": 3, "n_h": 4,
+                        "depth": 3}}]
+
+
+def network_init_wiring():
+    return [{"name": f"n_x {nx}, n_y {ny}, n_h {nh}, depth {d}", "inputs": {
+        "n_x": nx, "n_y": ny, "n_h": nh, "depth": d}}
+        for nx, ny, nh, d in [(6, 2, 5, 4), (3, 1, 7, 2)]]
+
+
+def network_backward_visible():
+    s = _replay()
+    return [{"name": "notebook cell: network.backward(Y) (Sigmoid network)", "inputs": {
+        "Y": s["Y"], "parameters": s["net_params"], "caches": s["net_caches"]}}]
+
+
+def network_backward_wiring(seed=60):
+    rng = _rng(seed)
+    cases = []
+    for dims, m in [([4, 5, 3], 6), ([3, 6, 6, 2], 2)]:
+        params = _random_net(rng, dims)
+        _, caches = _forward(rng.randn(dims[0], m), params, np.tanh)
+        cases.append({"name": f"layer_dims {dims}, batch {m}", "inputs": {
+            "Y": rng.randn(dims[-1], m), "parameters": params, "caches": caches}})
+    return cases
+
+
+# --- gradient descent --------------------------------------------------------------------------
+
+
+def gd_step_visible():
+    s = _replay()
+    return [{"name": "notebook cell: gradient_descent_step(..., learning_rate=0.01)", "inputs": {
+        "parameters": s["net_params"], "grads": s["net_grads"], "learning_rate": 0.01}}]
+
+
+def _random_grads(rng, params, scale=1.0):
+    return {"d" + k: rng.randn(*v.shape) * scale for k, v in params.items()}
+
+
+def gd_step_random(seed=70):
+    rng = _rng(seed)
+    cases = []
+    for dims, lr in [([4, 5, 3], 0.05), ([3, 2], 0.5), ([6, 5, 5, 4, 2], 1e-3)]:
+        params = _random_net(rng, dims)
+        cases.append({"name": f"layer_dims {dims}, learning rate {lr:g}", "inputs": {
+            "parameters": params, "grads": _random_grads(rng, params), "learning_rate": lr}})
+    return cases
+
+
+def loop_visible(stage):
+    """The notebook's 10-iteration loops on the shared Sigmoid network, from the state the
+    earlier cells left it in."""
+    s = _replay()
+    hyper = {"gd_loop": {}, "gd_optimizer": {}, "momentum": {"beta": 0.8},
+             "rmsprop": {"beta": 0.8}, "adam": {"beta1": 0.8, "beta2": 0.9}}[stage]
+    return [{"name": f"notebook cell: 10 iterations ({stage})", "inputs": {
+        "X": s["X"], "Y": s["Y"], "parameters": s["stages"][stage], "learning_rate": 0.1,
+        "hyper": hyper, "iterations": 10}}]
+
+
+def train_visible():
+    s = _replay()
+    return [{"name": "notebook cell: train(network, Adam(0.1, 0.8, 0.9), X, Y, X, Y, 10)",
+             "inputs": {"X": s["X"], "Y": s["Y"], "parameters": s["relu_net_params"],
+                        "learning_rate": 0.1, "hyper": {"beta1": 0.8, "beta2": 0.9},
+                        "iterations": 10}}]
+
+
+# --- optimizer classes -------------------------------------------------------------------------
+
+
+def _hyper(rule, rng):
+    if rule == "momentum":
+        return {"beta": float(rng.choice([0.5, 0.7, 0.95]))}
+    if rule == "rmsprop":
+        return {"beta": float(rng.choice([0.8, 0.95, 0.6]))}
+    if rule == "adam":
+        return {"beta1": float(rng.choice([0.7, 0.85])), "beta2": float(rng.choice([0.95, 0.8]))}
+    return {}
+
+
+def _state(rule, rng, params):
+    state = {}
+    if rule in ("momentum", "adam"):
+        state["velocities"] = {k: rng.randn(*v.shape) * 0.3 for k, v in params.items()}
+    if rule in ("rmsprop", "adam"):
+        state["squared_gradients"] = {k: rng.uniform(0.05, 1.0, size=v.shape)
+                                      for k, v in params.items()}
+    return state
+
+
+def opt_step(rule, seed=80):
+    """One step from a random state that is not zero, several shapes and scales."""
+    rng = _rng(seed)
+    cases = []
+    for dims, scale in [([4, 5, 3], 1.0), ([3, 2], 0.1), ([6, 5, 5, 4, 2], 3.0)]:
+        params = _random_net(rng, dims)
+        cases.append({"name": f"layer_dims {dims}", "inputs": {
+            "parameters": params, "grads": _random_grads(rng, params, scale),
+            "learning_rate": float(rng.choice([0.01, 0.1, 0.3])),
+            "hyper": _hyper(rule, rng), "state": _state(rule, rng, params)}})
+    return cases
+
+
+def opt_chain(rule, seed=90, steps=5):
+    """A fresh optimizer stepped several times: the state must carry over between steps."""
+    rng = _rng(seed)
+    cases = []
+    for dims in ([4, 5, 3], [3, 6, 2]):
+        params = _random_net(rng, dims)
+        seq = [_random_grads(rng, params, 0.5 * (1 + j)) for j in range(steps)]
+        cases.append({"name": f"{steps} chained steps, layer_dims {dims}", "inputs": {
+            "parameters": params, "grad_sequence": seq, "learning_rate": 0.05,
+            "hyper": _hyper(rule, rng)}})
+    return cases
+
+
+def opt_training(rule, seed=100, iterations=60):
+    """Logistic regression on two Gaussian blobs, trained with the student's optimizer."""
+    rng = _rng(seed)
+    d, n = 6, 120
+    centers = rng.randn(2, d) * 1.2
+    X = np.concatenate([centers[k][:, None] + rng.randn(d, n // 2) for k in range(2)], axis=1)
+    Y = np.repeat([0.0, 1.0], n // 2)[None, :]
+    params = {"W1": rng.randn(1, d) * 0.1, "b1": np.zeros((1, 1))}
+    lr = {"gd": 0.5, "momentum": 0.5, "rmsprop": 0.02, "adam": 0.05}[rule]
+    return [{"name": f"{iterations} iterations, learning rate {lr:g}", "inputs": {
+        "X": X, "Y": Y, "parameters": params, "learning_rate": lr,
+        "hyper": _hyper(rule, _rng(seed + 1)), "iterations": iterations}}]

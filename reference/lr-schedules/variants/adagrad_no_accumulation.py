@@ -1,0 +1,15 @@
+"""Known variant: the squared gradient replaces the sum."""
+
+import numpy as np
+
+
+def adagrad(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault('learning_rate', 1e-2)
+    config.setdefault('epsilon', 1e-8)
+    config.setdefault('v', np.zeros_like(w))
+    v = dw**2
+    next_w = w - config['learning_rate'] * dw / (np.sqrt(v) + config['epsilon'])
+    config['v'] = v
+    return next_w, config

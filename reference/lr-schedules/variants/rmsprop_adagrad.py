@@ -1,0 +1,16 @@
+"""Known variant: squared gradients summed as in Adagrad."""
+
+import numpy as np
+
+
+def rmsprop(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault('learning_rate', 1e-2)
+    config.setdefault('beta2', 0.999)
+    config.setdefault('epsilon', 1e-8)
+    config.setdefault('s', np.zeros_like(w))
+    s = config['s'] + dw**2
+    next_w = w - config['learning_rate'] * dw / np.sqrt(s + config['epsilon'])
+    config['s'] = s
+    return next_w, config
