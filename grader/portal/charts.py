@@ -16,7 +16,7 @@ def pass_rate_chart(stats: ClassStats) -> Markup | None:
     fig = Figure("Pass rate per TODO",
                  "For each TODO, the share of students (latest graded submission) who passed "
                  "it fully, partly, or not at all.", width=620,
-                 height=row * len(stats.todos) + 70, margin=(10, 60, 50, label_w))
+                 height=row * len(stats.todos) + 90, margin=(34, 60, 50, label_w))
     fig.set_ranges((0, 1), (0, len(stats.todos)))
     parts = []
     for i, t in enumerate(stats.todos):
@@ -37,12 +37,12 @@ def pass_rate_chart(stats: ClassStats) -> Markup | None:
     fig.add("".join(parts))
     fig.axes("share of students", "", x_ticks=[0, 0.25, 0.5, 0.75, 1], y_ticks=[],
              grid=False)
-    legend_y = fig.height - 8
+    legend_y = 18
     items = [("bar passed", "passed"), ("bar partial", "partly"), ("bar failed", "failed")]
     fig.add("".join(f'<rect class="{cls}" x="{fig.left + 110 * k}" y="{legend_y - 9}" '
                     f'width="12" height="10"/><text class="legend" x="{fig.left + 110 * k + 16}"'
                     f' y="{legend_y}">{label}</text>' for k, (cls, label) in enumerate(items)))
-    return fig.render()
+    return fig.render(fixed=True)
 
 
 def histogram_chart(stats: ClassStats) -> Markup | None:

@@ -33,6 +33,7 @@ class Plot:
     title: str
     svg: Markup
     caption: str
+    kind: str = "data"  # "data" (from the check's plot data) or "wrong_elements"
 
 
 def _array(value: object) -> np.ndarray | None:
@@ -256,7 +257,8 @@ def wrong_elements_plot(check: CheckResult, out: OutputResult) -> Plot | None:
     caption = (f"{int(mask.sum())} of {mask.size} elements of {out.path} are off "
                f"(filled cells)" + (f"; the worst, at index {list(worst)}, is outlined"
                                     if worst else "") + "." + note)
-    return Plot(check.id, f"Wrong elements of {out.path}", fig.render(), caption)
+    return Plot(check.id, f"Wrong elements of {out.path}", fig.render(fixed=True), caption,
+                kind="wrong_elements")
 
 
 def check_plots(check: CheckResult) -> list[Plot]:

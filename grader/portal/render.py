@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
+from ..report.models import TodoResult
 from .auth import Viewer
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +54,19 @@ def score(value: float | None, digits: int = 2) -> str:
     return f"{round(value, digits):g}"
 
 
+def without_mistakes(todo: TodoResult) -> str:
+    """A TODO's feedback without its leading "Likely mistake: ..." sentence (the page shows
+    named mistakes on their own)."""
+    text = todo.feedback
+    for m in todo.mistakes:
+        prefix = f"Likely mistake: {m.name} ({m.cases} failing check(s) match it). {m.hint} "
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text
+
+
 templates.env.filters["when"] = when
+templates.env.filters["without_mistakes"] = without_mistakes
 templates.env.filters["score"] = score
 templates.env.globals["version"] = __version__
 templates.env.globals["messages"] = MESSAGES

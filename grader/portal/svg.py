@@ -180,13 +180,15 @@ class Figure:
                        f'{escape(label)}</text>')
         self.add("".join(out))
 
-    def render(self) -> Markup:
-        """The ``<svg>`` element."""
+    def render(self, fixed: bool = False) -> Markup:
+        """The ``<svg>`` element: as wide as its column, or (``fixed``) at most its own size,
+        for figures whose text must not grow."""
         tid, did = f"{self.uid}-title", f"{self.uid}-desc"
         clip = (f'<clipPath id="{self.clip_id()}"><rect x="{self.left}" y="{self.top}" '
                 f'width="{self.plot_w:.1f}" height="{self.plot_h:.1f}"/></clipPath>')
         return Markup(
-            f'<svg class="chart" viewBox="0 0 {self.width} {self.height}" role="img" '
+            f'<svg class="chart{" fixed" if fixed else ""}" viewBox="0 0 {self.width} '
+            f'{self.height}" width="{self.width}" height="{self.height}" role="img" '
             f'aria-labelledby="{tid} {did}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{tid}">{escape(self.title)}</title><desc id="{did}">'
             f'{escape(self.desc)}</desc><defs>{clip}</defs>{"".join(self.parts)}</svg>')

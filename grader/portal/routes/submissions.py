@@ -33,7 +33,8 @@ def submission_page(request: Request, submission_id: int, viewer: Page, svc: Svc
     plots = {}
     if out.result is not None:
         for t in out.result.todos:
-            plots[t.id] = [p for c in t.checks for p in check_plots(c)]
+            found = [p for c in t.checks for p in check_plots(c)]
+            plots[t.id] = sorted(found, key=lambda p: p.kind == "wrong_elements")
     return page(request, "submission.html", viewer, sub=out, a=row, course=seen.course,
                 instructor=seen.instructor, plots=plots, pending=out.status in PENDING,
                 poll_ms=int(svc.settings.portal_poll_seconds * 1000))

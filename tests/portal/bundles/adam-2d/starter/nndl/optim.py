@@ -1,4 +1,4 @@
-import numpy as np
+import numpy as np  # noqa: F401 - students use it
 
 
 def adam(w, dw, config=None):
