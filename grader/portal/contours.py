@@ -50,7 +50,9 @@ def contour_segments(x: np.ndarray, y: np.ndarray, z: np.ndarray, level: float
                        2: (x[i + 1], y[j + 1], z[j + 1, i + 1]),
                        3: (x[i], y[j + 1], z[j + 1, i])}
             for e1, e2 in pairs:
-                segs.append((_crossing(corners, e1, level), _crossing(corners, e2, level)))
+                a, b = _crossing(corners, e1, level), _crossing(corners, e2, level)
+                if a != b:  # a level through a grid point gives empty segments
+                    segs.append((a, b))
     return segs
 
 
