@@ -12,7 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..report.models import TodoResult
-from .auth import Viewer
+from ..store.sessions import session_for
+from .auth import SESSION_COOKIE, Viewer
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -83,9 +84,22 @@ def page(request: Request, name: str, viewer: Viewer | None, status: int = 200,
     return response
 
 
+def viewer_of(request: Request) -> Viewer | None:
+    """The signed-in user of ``request``, if any (for pages rendered outside the routes'
+    dependencies, such as error pages)."""
+    svc = getattr(request.app.state, "services", None)
+    if svc is None:
+        return None
+    with svc.store.read() as s:
+        found = session_for(s, request.cookies.get(SESSION_COOKIE))
+    return Viewer(user=found[1], session=found[0]) if found else None
+
+
 def error_page(request: Request, status: int, detail: str, viewer: Viewer | None = None
                ) -> HTMLResponse:
     """An error as a page: what went wrong and what to do."""
+    if viewer is None:
+        viewer = viewer_of(request)
     titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Not now",
               413: "Too large", 422: "Cannot be used"}
     return page(request, "error.html", viewer, status=status,
