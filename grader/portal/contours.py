@@ -26,34 +26,47 @@ _CASES: dict[int, list[tuple[int, int]]] = {
 _EDGE_ENDS = {0: (0, 1), 1: (1, 2), 2: (3, 2), 3: (0, 3)}
 
 
-def _crossing(corners: dict[int, tuple[float, float, float]], edge: int, level: float
-              ) -> tuple[float, float]:
-    """Where ``level`` crosses ``edge`` of a cell (linear interpolation)."""
-    a, b = (corners[k] for k in _EDGE_ENDS[edge])
-    t = (level - a[2]) / (b[2] - a[2]) if b[2] != a[2] else 0.5
-    return (float(a[0] + t * (b[0] - a[0])), float(a[1] + t * (b[1] - a[1])))
-
-
 def contour_segments(x: np.ndarray, y: np.ndarray, z: np.ndarray, level: float
                      ) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-    """Segments of the ``level`` set of ``z`` (shape ``(len(y), len(x))``)."""
-    segs = []
+    """Segments of the ``level`` set of ``z`` (shape ``(len(y), len(x))``), cell by cell
+    (vectorised over the cells of each corner pattern)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
     above = z > level
-    for j in range(len(y) - 1):
-        for i in range(len(x) - 1):
-            code = (int(above[j, i]) | int(above[j, i + 1]) << 1 |
-                    int(above[j + 1, i + 1]) << 2 | int(above[j + 1, i]) << 3)
-            pairs = _CASES[code]
-            if not pairs:
-                continue
-            corners = {0: (x[i], y[j], z[j, i]), 1: (x[i + 1], y[j], z[j, i + 1]),
-                       2: (x[i + 1], y[j + 1], z[j + 1, i + 1]),
-                       3: (x[i], y[j + 1], z[j + 1, i])}
-            for e1, e2 in pairs:
-                a, b = _crossing(corners, e1, level), _crossing(corners, e2, level)
-                if a != b:  # a level through a grid point gives empty segments
-                    segs.append((a, b))
+    code = (above[:-1, :-1].astype(int) | above[:-1, 1:] << 1 | above[1:, 1:] << 2
+            | above[1:, :-1] << 3)
+    # corner k of every cell: x, y and z arrays of shape (ny - 1, nx - 1)
+    X0, Y0 = np.meshgrid(x[:-1], y[:-1])
+    X1, Y1 = np.meshgrid(x[1:], y[1:])
+    corners = {0: (X0, Y0, z[:-1, :-1]), 1: (X1, Y0, z[:-1, 1:]),
+               2: (X1, Y1, z[1:, 1:]), 3: (X0, Y1, z[1:, :-1])}
+    segs: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    for pattern, pairs in _CASES.items():
+        where = code == pattern
+        if not pairs or not where.any():
+            continue
+        for e1, e2 in pairs:
+            a = _crossings(corners, e1, level, where)
+            b = _crossings(corners, e2, level, where)
+            for pa, pb in zip(a, b, strict=True):
+                if pa != pb:  # a level through a grid point gives empty segments
+                    segs.append((pa, pb))
     return segs
+
+
+def _crossings(corners: dict, edge: int, level: float, where: np.ndarray
+               ) -> list[tuple[float, float]]:
+    """Where ``level`` crosses ``edge`` of the cells in ``where`` (linear interpolation)."""
+    i, j = _EDGE_ENDS[edge]
+    ax, ay, az = (c[where] for c in corners[i])
+    bx, by, bz = (c[where] for c in corners[j])
+    dz = bz - az
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(dz != 0, (level - az) / np.where(dz != 0, dz, 1), 0.5)
+    px = ax + t * (bx - ax)
+    py = ay + t * (by - ay)
+    return list(zip(px.tolist(), py.tolist(), strict=True))
 
 
 Point = tuple[float, float]
