@@ -32,3 +32,4 @@ check: setup
 bench: setup
 	.venv/bin/python bench/sandbox_overhead.py
 	.venv/bin/python bench/service_burst.py
+	.venv/bin/python bench/portal_pages.py

@@ -359,3 +359,21 @@ def test_dashboard_course_page_and_csv(portal_server, teacher, alice_submission)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith("student,")
     assert any(line.startswith("alice,") for line in csv.text.splitlines())
+
+
+def test_create_course_form(portal_server, teacher, alice):
+    r = alice.post("/courses", data={"csrf_token": alice.csrf("/"), "slug": "mine"})
+    assert r.status_code == 403 and "only instructors and admins can create courses" in r.text
+    csrf = teacher.csrf("/")
+    r = teacher.post("/courses", data={"csrf_token": csrf, "slug": "spring", "title": "Spring"})
+    assert r.status_code == 303 and r.headers["location"] == "/courses/spring?msg=course"
+    page = teacher.get("/courses/spring?msg=course").text
+    assert "<h1>Spring</h1>" in page and "Course created." in page
+    r = teacher.post("/courses", data={"csrf_token": csrf, "slug": "spring"})
+    assert r.status_code == 409 and "a course &#39;spring&#39; already exists" in r.text
+    r = teacher.post("/courses", data={"csrf_token": csrf, "slug": "Bad Slug"})
+    assert r.status_code == 422
+    with portal_server.db() as db:
+        assert db.execute("SELECT count(*) FROM courses WHERE slug IN ('mine', 'Bad Slug')"
+                          ).fetchone()[0] == 0
+    assert alice.get("/courses/spring").status_code == 403
