@@ -78,9 +78,11 @@ class Session:
             f"{m.text} ({m.location.get('url')})"))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-    def sign_in(self, url: str, token: str) -> None:
+    def sign_in(self, url: str, token: str, shot: Path | None = None) -> None:
         self.page.goto(url + "/login")
         self.page.fill("#token", token)
+        if shot is not None:
+            self.page.screenshot(path=str(shot))
         self.page.click("button[type=submit]")
         self.page.wait_for_url(url + "/")
 
@@ -99,7 +101,7 @@ def test_publish_submit_and_watch(playwright, portal_server, portal_tokens, shot
     student = Session(playwright, tmp_path / "student", viewport={"width": 1280, "height": 900})
     try:
         # --- the instructor uploads the bundle, reads its validation, publishes it
-        teacher.sign_in(url, portal_tokens["instructor"])
+        teacher.sign_in(url, portal_tokens["instructor"], shot=shots / "00-sign-in.png")
         teacher.shot(shots, "01-instructor-home")
         teacher.page.click("text=Demo course")
         teacher.page.set_input_files("#bundle", str(bundle))
@@ -171,6 +173,22 @@ def test_publish_submit_and_watch(playwright, portal_server, portal_tokens, shot
         teacher.page.goto(sub_url)
         assert "alice, attempt 1" in teacher.page.inner_text("h1")
         teacher.shot(shots, "09-instructor-sees-result")
+
+        # --- a dry-run regrade (live progress, then the diff and "apply"), a roster upload
+        teacher.page.goto(f"{url}/courses/demo/assignments/adam-2d")
+        teacher.page.click("button:text-is('Dry run')")
+        teacher.page.wait_for_selector("text=Apply the new scores", timeout=120_000)
+        teacher.shot(shots, "12-instructor-dry-run")
+        teacher.page.click("button:text-is('Apply the new scores')")
+        teacher.page.wait_for_selector("text=The dry run's new scores are applied.")
+        roster = tmp_path / "roster.csv"
+        roster.write_text("name,role\ndora\nalice\n")
+        teacher.page.goto(f"{url}/courses/demo")
+        teacher.page.set_input_files("#roster", str(roster))
+        teacher.page.click("button:text-is('Enrol')")
+        teacher.page.wait_for_selector("code.token")
+        assert teacher.page.locator("code.token").count() == 1  # dora is new
+        teacher.shot(shots, "13-instructor-roster-tokens")
 
         # --- the result page on a phone: nothing wider than the screen
         student.page.set_viewport_size({"width": 375, "height": 800})
