@@ -104,6 +104,7 @@ def test_publish_submit_and_watch(playwright, portal_server, portal_tokens, shot
         teacher.sign_in(url, portal_tokens["instructor"], shot=shots / "00-sign-in.png")
         teacher.shot(shots, "01-instructor-home")
         teacher.page.click("text=Demo course")
+        teacher.page.wait_for_url(f"{url}/courses/demo")
         teacher.page.set_input_files("#bundle", str(bundle))
         teacher.shot(shots, "02-instructor-course")
         with teacher.page.expect_navigation(timeout=120_000):
@@ -124,8 +125,11 @@ def test_publish_submit_and_watch(playwright, portal_server, portal_tokens, shot
         # --- the student drops an Adam without bias correction on the form
         student.sign_in(url, portal_tokens["alice"])
         student.page.click("text=Demo course")
+        student.page.wait_for_url(f"{url}/courses/demo")
         student.shot(shots, "05-student-course")
         student.page.click("text=Adam on a 2-D bowl")
+        student.page.wait_for_url(f"{url}/courses/demo/assignments/adam-2d")
+        student.page.wait_for_selector("[data-dropzone]")
         student.page.evaluate(
             """([name, text]) => {
                 const dt = new DataTransfer();
