@@ -16,8 +16,10 @@ demo: setup
 grade-example: setup
 	.venv/bin/grader grade fc-optim examples/fc-optim/adam_no_bias_correction --format table
 
-# Set up, then run every test (and the linter).
+# Set up, then run every test (and the linter). The portal's browser test needs Debian's
+# chromium: scripts/setup-browser.sh installs it when missing.
 test: setup
+	./scripts/setup-browser.sh
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q -ra
 
@@ -33,3 +35,4 @@ check: setup
 bench: setup
 	.venv/bin/python bench/sandbox_overhead.py
 	.venv/bin/python bench/service_burst.py
+	.venv/bin/python bench/portal_pages.py

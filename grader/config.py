@@ -84,6 +84,14 @@ class Settings(BaseSettings):
         20480, description="Largest assignment bundle (zip, uncompressed total), KB.")
     max_roster_rows: int = Field(5000, description="Students in one roster CSV upload.")
 
+    # --- the web portal ----------------------------------------------------------------
+    session_hours: float = Field(12.0, gt=0, description="Hours a portal sign-in lasts (the "
+                                                         "session cookie's lifetime).")
+    cookie_secure: bool = Field(False, description="Mark the portal's cookies Secure (set it "
+                                "when the service is reached over HTTPS).")
+    portal_poll_seconds: float = Field(1.5, gt=0, description="Seconds between the portal's "
+                                       "status requests while a grading is pending.")
+
     @property
     def repo_root(self) -> Path:
         return Path(__file__).resolve().parent.parent

@@ -110,7 +110,8 @@ def chained(rule, seed=2, steps=5):
 
 
 def training(rule, seed=3, iterations=60):
-    """A small tanh network on three Gaussian blobs, trained with the student's rule."""
+    """A small tanh network on three Gaussian blobs, trained with the student's rule (a
+    visible check: students see their loss curve against the reference's)."""
     rng = _rng(seed)
     n_per, d, h, c = 40, 10, 16, 3
     centers = rng.randn(c, d) * 1.5
@@ -123,7 +124,8 @@ def training(rule, seed=3, iterations=60):
           "adam": 1e-2}[rule]
     return [{"name": f"{iterations} iterations, learning rate {lr:g}", "inputs": {
         "X": X, "y": y, "params": params, "batches": batches,
-        "config": {"learning_rate": lr}}}]
+        "config": {"learning_rate": lr}},
+        "meta": {"plot": "loss_curve", "function": "softmax loss of a small tanh network"}}]
 
 
 def trajectory(rule):

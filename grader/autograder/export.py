@@ -84,7 +84,7 @@ def export_gradescope(assignment: Assignment, output: Path, *, policy: Policy | 
             zf.writestr(info, (TEMPLATES / name).read_bytes())
         zf.writestr("config.json", json.dumps(config, indent=1))
         zf.writestr("requirements.txt", "\n".join(REQUIREMENTS) + "\n")
-        _add_tree(zf, PACKAGE, "src/grader", skip=("service", "store", "queue", "web"))
+        _add_tree(zf, PACKAGE, "src/grader", skip=("service", "store", "queue", "web", "portal"))
         _add_tree(zf, assignment.root, f"src/assignments/{assignment.slug}",
                   skip=("reference",))
         if wheels:

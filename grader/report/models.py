@@ -30,6 +30,28 @@ class OutputResult(BaseModel):
     worst_index: list[int] | None = None
     wrong_elements: int | None = None
     total_elements: int | None = None
+    shape: list[int] | None = Field(None, description="Shape of an array output that is "
+                                    "wrong (with wrong_mask).")
+    wrong_mask: str | None = Field(None, description="Which elements are wrong: hex of the "
+                                   "packed bits of a boolean array of `shape`, C order (arrays "
+                                   "up to 10000 elements; students: visible checks only).")
+
+
+PlotValue = float | None | list
+"""A number, or an array as nested lists (NaN and inf are stored as null)."""
+
+
+class PlotData(BaseModel):
+    """What a plot of one case needs (cases whose meta names a ``plot``): the student's and
+    the reference's numeric outputs and, for visible checks only, the case's inputs."""
+
+    kind: str = Field(description="The case meta's `plot`, e.g. trajectory_2d, loss_curve.")
+    meta: dict[str, str | float | int | bool] = Field(default_factory=dict)
+    got: dict[str, PlotValue] = Field(default_factory=dict, description="The student's "
+                                      "numeric outputs by dotted path.")
+    expected: dict[str, PlotValue] = Field(default_factory=dict)
+    inputs: dict[str, PlotValue] = Field(default_factory=dict, description="Visible checks "
+                                         "only: the case's numeric inputs by dotted path.")
 
 
 class CheckResult(BaseModel):
@@ -50,6 +72,8 @@ class CheckResult(BaseModel):
     output: str | None = Field(None, description="What the student's code printed during "
                                                  "this check (hidden checks: instructors only).")
     seconds: float | None = None
+    plot: PlotData | None = Field(None, description="Data for a plot of this case "
+                                  "(students: visible checks only).")
 
 
 class Mistake(BaseModel):

@@ -53,7 +53,28 @@ class OutputCheck:
     worst_index: list[int] | None = None
     wrong_elements: int | None = None
     total_elements: int | None = None
+    shape: list[int] | None = None
+    wrong_mask: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+MASK_MAX_ELEMENTS = 10000
+"""Arrays up to this size get a map of their wrong elements (``wrong_mask``)."""
+
+
+def pack_mask(mask: np.ndarray) -> tuple[list[int] | None, str | None]:
+    """``(shape, hex of the packed bits)`` of a boolean array of wrong elements, in C order;
+    ``(None, None)`` for scalars and arrays over ``MASK_MAX_ELEMENTS``."""
+    if mask.ndim == 0 or mask.size > MASK_MAX_ELEMENTS:
+        return None, None
+    return [int(n) for n in mask.shape], np.packbits(mask.reshape(-1)).tobytes().hex()
+
+
+def unpack_mask(shape: list[int], hex_bits: str) -> np.ndarray:
+    """The boolean array of ``pack_mask``."""
+    size = int(np.prod(shape)) if shape else 1
+    bits = np.unpackbits(np.frombuffer(bytes.fromhex(hex_bits), dtype=np.uint8))[:size]
+    return bits.astype(bool).reshape(shape)
 
 
 # --- paths -------------------------------------------------------------------------------
@@ -190,11 +211,13 @@ def compare_close(got: Any, exp: Any, tol: float, label: str,
             mask.ndim else []
         kind = "NaN" if bad_nan.any() else "inf"
         where = f" (first at index {idx})" if idx else ""
+        shape, bits = pack_mask(mask)
         return OutputCheck(label, False, "nonfinite",
                            f"{label} contains {kind} in {int(mask.sum())} of {total} "
                            f"element(s){where}; expected finite values (overflow, 0/0, "
                            "or sqrt of a negative?)", worst_index=idx or None,
-                           wrong_elements=int(mask.sum()), total_elements=total)
+                           wrong_elements=int(mask.sum()), total_elements=total,
+                           shape=shape, wrong_mask=bits)
     with np.errstate(invalid="ignore", over="ignore"):
         elem = np.abs(gf - ef) / np.maximum(1e-8, np.abs(gf) + np.abs(ef))
         both_inf = np.isinf(gf) & np.isinf(ef) & (gf == ef)
@@ -212,11 +235,13 @@ def compare_close(got: Any, exp: Any, tol: float, label: str,
     spread = f"; {wrong} of {total} elements are off" if total > 1 else ""
     got_v = gf[tuple(idx)] if idx else gf[()]
     exp_v = ef[tuple(idx)] if idx else ef[()]
+    shape, bits = pack_mask(elem > tol)
     return OutputCheck(
         label, False, "value",
         f"{label} is wrong: rel_error {err:.2e} (tolerance {tol:.0e}){where}{spread}",
         detail=f"got {_fmt(got_v)}, expected {_fmt(exp_v)}" + (f" at {idx}" if idx else ""),
-        rel_error=err, worst_index=idx or None, wrong_elements=wrong, total_elements=total)
+        rel_error=err, worst_index=idx or None, wrong_elements=wrong, total_elements=total,
+        shape=shape, wrong_mask=bits)
 
 
 def _shape_mismatch(got: np.ndarray, exp: np.ndarray, tol: float, label: str) -> OutputCheck:

@@ -26,6 +26,7 @@ from ..report.models import (
     TodoResult,
 )
 from .compare import OutputCheck, evaluate
+from .plotdata import plot_data
 
 
 @dataclass
@@ -39,7 +40,8 @@ def _outputs(checks: list[OutputCheck]) -> list[OutputResult]:
     return [OutputResult(path=c.path, ok=c.ok, status=c.status, message=c.message,
                          detail=c.detail or None, rel_error=c.rel_error,
                          worst_index=c.worst_index, wrong_elements=c.wrong_elements,
-                         total_elements=c.total_elements) for c in checks]
+                         total_elements=c.total_elements, shape=c.shape,
+                         wrong_mask=c.wrong_mask) for c in checks]
 
 
 def _error_text(err: dict) -> str:
@@ -155,8 +157,13 @@ def score(manifest: Manifest, fixtures: Fixtures, frames: list[dict[str, Any]]) 
             for i, case in enumerate(cases):
                 key = f"{todo.id}/{check.id}#{i}"
                 name = check.title if len(cases) == 1 else f"{check.title}: {case['name']}"
-                res = judge_case(todo, check, key, name, by_key.get(key), fixtures, variants,
+                frame = by_key.get(key)
+                res = judge_case(todo, check, key, name, frame, fixtures, variants,
                                  manifest.tol, imports)
+                res.plot = plot_data(case, check.visibility == "visible",
+                                     (frame or {}).get("outputs") if res.status in
+                                     ("passed", "failed") else None,
+                                     fixtures.expected.get(key))
                 out.append(CaseVerdict(res, check, check.weight / max(1, len(cases))))
         verdicts[todo.id] = out
 
@@ -228,7 +235,8 @@ def for_students(result: GradeResult) -> GradeResult:
     """The student view: nothing that could reveal a hidden case's inputs or values.
 
     Hidden checks keep their status, the wrong output's name, rel_error, worst index and named
-    mistake, and an exception's type and line in the student's code, but lose values,
+    mistake, and an exception's type and line in the student's code, but lose values, plot
+    data and maps of wrong elements,
     exception messages (a student could raise one holding the inputs) and what the code printed
     during them (the TODO's output keeps import-time and visible checks' prints). Instructors'
     tracebacks go too.
@@ -249,6 +257,19 @@ def for_students(result: GradeResult) -> GradeResult:
                     c.error = c.error.split(":", 1)[0] + " (message hidden for hidden checks)" \
                         + ("\n" + c.error.split("\n", 1)[1] if "\n" in c.error else "")
                     c.feedback = "raised " + c.error.split("\n", 1)[0]
+    hide_hidden_pictures(r)
     if r.status == "failed" and r.failure:
         r.failure = "grading failed; your instructor has the details"
     return r
+
+
+def hide_hidden_pictures(result: GradeResult) -> None:
+    """Drop, in place, what would let a hidden check be drawn: its plot data and its map of
+    wrong elements (students see pictures of visible checks only, released or not)."""
+    for t in result.todos:
+        for c in t.checks:
+            if c.visibility != "visible":
+                c.plot = None
+                for o in c.outputs:
+                    o.shape = None
+                    o.wrong_mask = None

@@ -11,14 +11,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import __version__
+from .. import __version__, portal
 from ..assignments.bundle import BundleError
 from ..assignments.fixtures import FixtureError
 from ..assignments.loader import AssignmentError
 from ..config import Settings
+from ..portal.render import error_page
 from ..queue.pool import WorkerPool
 from ..sandbox.select import make_sandbox
 from ..store.db import Store
@@ -125,31 +126,34 @@ def create_app(services: Services) -> FastAPI:
                   lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.services = services
 
+    def problem(request: Request, status: int, detail: str,
+                headers: dict[str, str] | None = None) -> Response:
+        if portal.wants_page(request):  # the portal's pages answer with a page
+            return error_page(request, status, detail)
+        return JSONResponse({"detail": detail}, status, headers=headers)
+
     @app.exception_handler(StoreError)
-    async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
+    async def _store_error(request: Request, exc: StoreError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse({"detail": exc.message}, exc.status, headers=headers)
+        return problem(request, exc.status, exc.message, headers)
 
     @app.exception_handler(SubmissionError)
-    async def _submission_error(request: Request, exc: SubmissionError) -> JSONResponse:
+    async def _submission_error(request: Request, exc: SubmissionError) -> Response:
         status = 413 if isinstance(exc, SubmissionTooLarge) else 422
-        return JSONResponse({"detail": str(exc)}, status)
+        return problem(request, status, str(exc))
 
     @app.exception_handler(AssignmentError)
     @app.exception_handler(FixtureError)
-    async def _assignment_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": f"the assignment cannot be used right now: {exc}"}, 409)
+    async def _assignment_error(request: Request, exc: Exception) -> Response:
+        return problem(request, 409, f"the assignment cannot be used right now: {exc}")
 
     @app.exception_handler(BundleError)
-    async def _bundle_error(request: Request, exc: BundleError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, 422)
-
-    @app.get("/", include_in_schema=False)
-    def _root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    async def _bundle_error(request: Request, exc: BundleError) -> Response:
+        return problem(request, 422, str(exc))
 
     for module in (system, courses, assignments, submissions):
         app.include_router(module.router)
+    portal.install(app)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_request_kb << 10)
     return app
 

@@ -102,5 +102,6 @@ def demo_banner(info: dict, path: Path) -> str:
                   f"       {info['url']}/api/v1/courses/demo/assignments/fc-optim/submissions",
                   f"  curl -H 'Authorization: Bearer {info['tokens']['alice']}' "
                   f"{info['url']}/api/v1/submissions/ID"]
+    lines.append(f"web portal: {info['url']}/ (sign in with a token above)")
     lines.append(f"API docs: {info['docs']}")
     return "\n".join(lines)

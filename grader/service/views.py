@@ -16,7 +16,7 @@ from ..assignments.loader import Assignment as LoadedAssignment
 from ..report.gradebook import GradebookRow
 from ..report.models import GradeResult
 from ..scoring.penalties import final_score, penalty_percent
-from ..scoring.score import for_students
+from ..scoring.score import for_students, hide_hidden_pictures
 from ..store.assignments import policy_of
 from ..store.models import Assignment, Course, Submission, User
 from ..store.submissions import (
@@ -47,6 +47,7 @@ def student_view(result: GradeResult, released: bool) -> GradeResult:
     for t in r.todos:
         for c in t.checks:
             c.internal = None
+    hide_hidden_pictures(r)
     if r.status == "failed" and r.failure:
         r.failure = "grading failed; your instructor has the details"
     return r

@@ -15,6 +15,8 @@ compares the migrated database with these models).
   is current; a dry-run regrade's gradings are not applied until committed.
 - ``Job``: a row of the queue (``queued``, ``running``, ``done``).
 - ``Regrade``: a batch of regrade jobs (dry run or not) of one assignment.
+- ``WebSession``: a signed-in browser of the web portal (the hash of its cookie, the token it
+  signed in with, its CSRF secret, when it expires).
 """
 
 from __future__ import annotations
@@ -215,3 +217,18 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the cookie value
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"),
+                                          index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship()

@@ -26,7 +26,7 @@ def test_migrated_schema_matches_models(tmp_path):
         tables = set(inspect(conn).get_table_names())
     assert diff == []
     assert {"users", "tokens", "courses", "enrollments", "assignments", "submissions",
-            "gradings", "jobs", "regrades", "alembic_version"} == tables
+            "gradings", "jobs", "regrades", "web_sessions", "alembic_version"} == tables
     assert (tmp_path / "grader.db").is_file()
 
 

@@ -1,0 +1,133 @@
+"""Home (the caller's courses), a course page, and what instructors do on it: create a course,
+enrol a roster, add a built-in assignment, upload a bundle."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ...assignments.loader import builtin_slugs
+from ...service.access import course_seen
+from ...service.deps import Svc
+from ...service.publishing import add_builtin_assignment, upload_bundle
+from ...service.roster import parse_roster
+from ...store.assignments import list_assignments
+from ...store.courses import courses_of, create_course
+from ...store.errors import Forbidden, Invalid, StoreError
+from ...store.users import enrol_roster, members
+from ..auth import Page, Post, Viewer
+from ..queries import course_lines, parse_report
+from ..render import error_page, page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, viewer: Page, svc: Svc) -> HTMLResponse:
+    """The caller's courses."""
+    with svc.store.read() as s:
+        courses = courses_of(s, viewer.user)
+    return page(request, "home.html", viewer, courses=courses)
+
+
+@router.post("/courses")
+def add_course(request: Request, viewer: Post, svc: Svc,
+               slug: Annotated[str, Form(max_length=64)],
+               title: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Create a course (instructors and admins)."""
+    if viewer.user.role not in ("admin", "instructor"):
+        raise Forbidden("only instructors and admins can create courses")
+    with svc.store.write() as s:
+        course = create_course(s, slug.strip(), title.strip() or slug.strip(), viewer.user)
+    return RedirectResponse(f"/courses/{course.slug}?msg=course", status_code=303)
+
+
+def _course_page(request: Request, viewer: Viewer, svc: Svc, course: str, status: int = 200,
+                 **extra: object) -> HTMLResponse:
+    with svc.store.read() as s:
+        seen = course_seen(s, course, viewer.user)
+        rows = list_assignments(s, seen.course, published_only=not seen.instructor)
+        lines = course_lines(s, seen.course, rows, viewer.user, seen.instructor)
+        roster = members(s, seen.course) if seen.instructor else []
+        roster_view = [(e.user.name, e.role) for e in roster]
+    builtins = builtin_slugs(svc.settings) if seen.instructor else []
+    return page(request, "course.html", viewer, status=status, course=seen.course,
+                instructor=seen.instructor, lines=lines, roster=roster_view,
+                builtins=builtins, **extra)
+
+
+@router.get("/courses/{course}")
+def course_page(request: Request, course: str, viewer: Page, svc: Svc) -> HTMLResponse:
+    """A course: its assignments (and, for instructors, the roster and the upload forms)."""
+    return _course_page(request, viewer, svc, course)
+
+
+@router.post("/courses/{course}/roster")
+def roster_upload(request: Request, course: str, viewer: Post, svc: Svc,
+                  file: Annotated[UploadFile, File()]) -> HTMLResponse:
+    """Enrol a roster CSV; show the new accounts' tokens (once) to hand out."""
+    with svc.store.read() as s:
+        course_seen(s, course, viewer.user, instructor=True)
+    try:
+        rows = parse_roster(file.file.read(), svc.settings.max_roster_rows)
+        with svc.store.write() as s:
+            seen = course_seen(s, course, viewer.user, instructor=True)
+            entries = enrol_roster(s, seen.course, rows)
+    except StoreError as exc:
+        return _course_page(request, viewer, svc, course, status=exc.status,
+                            roster_error=exc.message)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "role", "token"])
+    for e in entries:
+        writer.writerow([e.name, e.role, e.token or ""])
+    data_url = "data:text/csv;base64," + base64.b64encode(out.getvalue().encode()).decode()
+    return page(request, "roster_tokens.html", viewer, course=course, entries=entries,
+                csv_url=data_url)
+
+
+@router.post("/courses/{course}/assignments/builtin")
+def add_builtin(request: Request, course: str, viewer: Post, svc: Svc,
+                builtin: Annotated[str, Form(max_length=64)]) -> Response:
+    """Add a built-in assignment (unpublished)."""
+    try:
+        row, _ = add_builtin_assignment(svc, course, viewer.user, builtin, {})
+    except StoreError as exc:
+        if exc.status == 403:
+            raise
+        return _course_page(request, viewer, svc, course, status=exc.status,
+                            builtin_error=exc.message)
+    return RedirectResponse(f"/courses/{course}/assignments/{row.slug}?msg=added",
+                            status_code=303)
+
+
+@router.post("/courses/{course}/assignments/bundle")
+def bundle_upload(request: Request, course: str, viewer: Post, svc: Svc,
+                  bundle: Annotated[UploadFile, File()],
+                  replace: Annotated[bool, Form()] = False) -> Response:
+    """Upload a bundle: validated in the sandbox; stored unpublished if it passes, else its
+    validation report is shown and nothing is stored."""
+    data = bundle.file.read()
+    try:
+        out = upload_bundle(svc, course, viewer.user, data, {}, replace=replace)
+    except Invalid as exc:
+        message = exc.message
+        lines, summary = [], ""
+        if "\n" in message:
+            head, report = message.split("\n", 1)
+            lines, summary = parse_report(report)
+            message = head
+        return page(request, "bundle_failed.html", viewer, status=422, course=course,
+                    detail=message, lines=lines, summary=summary,
+                    filename=bundle.filename or "bundle.zip")
+    except StoreError as exc:
+        if exc.status in (401, 403):
+            raise
+        return error_page(request, exc.status, exc.message, viewer)
+    return RedirectResponse(f"/courses/{course}/assignments/{out.assignment.slug}?msg=uploaded",
+                            status_code=303)

@@ -1,0 +1,231 @@
+"""The portal in a real browser: headless Chromium (Debian's package, driven by Playwright)
+against ``grader serve`` in a subprocess (real SQLite file, bubblewrap sandbox).
+
+Scenario: an instructor signs in, uploads a bundle, reads its validation and publishes it; a
+student drops an Adam without bias correction on the submission form, watches the status
+update live and reads the named mistake under a trajectory plot; the instructor's dashboard
+shows the submission. Every page is screenshotted to ``test-output/portal/`` and no page logs
+a console error. Then: the result page on a phone, without JavaScript, and by keyboard.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import CI, REPO
+
+from .conftest import ARTIFACTS, adam_bundle
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STUDENT_FILE = REPO / "examples" / "fc-optim" / "adam_no_bias_correction" / "nndl" / "optim.py"
+# Bob's slow Adam keeps both workers busy for a few seconds, so that alice's submission page
+# first shows a pending status that the page's script must replace by the result.
+SLOW_ADAM = b"""
+import time
+
+
+def adam(w, dw, config=None):
+    time.sleep(1.0)
+    return w, config
+"""
+
+
+def occupy_workers(url: str, token: str, n: int = 2) -> None:
+    for _ in range(n):
+        r = httpx.post(f"{url}/api/v1/courses/demo/assignments/adam-2d/submissions",
+                       headers={"Authorization": f"Bearer {token}"},
+                       files=[("files", ("nndl/optim.py", SLOW_ADAM))], timeout=60)
+        assert r.status_code == 202, r.text
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    if not CHROMIUM.exists():
+        if CI:
+            pytest.fail("chromium is required under CI=true (scripts/setup-browser.sh)")
+        pytest.skip("chromium is not installed (run scripts/setup-browser.sh)")
+    sync = pytest.importorskip("playwright.sync_api")
+    with sync.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def shots():
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+class Session:
+    """One browser profile (fresh user-data-dir) whose pages record console errors."""
+
+    def __init__(self, playwright, profile: Path, **context) -> None:
+        self.context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=FLAGS,
+            **context)
+        self.errors: list[str] = []
+        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(
+            f"{m.text} ({m.location.get('url')})"))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def sign_in(self, url: str, token: str, shot: Path | None = None) -> None:
+        self.page.goto(url + "/login")
+        self.page.fill("#token", token)
+        if shot is not None:
+            self.page.screenshot(path=str(shot))
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(url + "/")
+
+    def shot(self, folder: Path, name: str) -> None:
+        self.page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def test_publish_submit_and_watch(playwright, portal_server, portal_tokens, shots, tmp_path):
+    url = portal_server.url
+    bundle = tmp_path / "adam-2d.zip"
+    bundle.write_bytes(adam_bundle())
+    teacher = Session(playwright, tmp_path / "teacher", viewport={"width": 1280, "height": 900})
+    student = Session(playwright, tmp_path / "student", viewport={"width": 1280, "height": 900})
+    try:
+        # --- the instructor uploads the bundle, reads its validation, publishes it
+        teacher.sign_in(url, portal_tokens["instructor"], shot=shots / "00-sign-in.png")
+        teacher.shot(shots, "01-instructor-home")
+        teacher.page.click("text=Demo course")
+        teacher.page.wait_for_url(f"{url}/courses/demo")
+        teacher.page.set_input_files("#bundle", str(bundle))
+        teacher.shot(shots, "02-instructor-course")
+        with teacher.page.expect_navigation(timeout=120_000):
+            teacher.page.click("text=Upload and validate")
+        assert teacher.page.url.endswith("/courses/demo/assignments/adam-2d?msg=uploaded")
+        validation = teacher.page.inner_text("ul.validation")
+        assert "reference scores 10 / 10" in validation
+        assert "untouched starter scores 0 on every TODO" in validation
+        assert "wrong variant adam_no_bias_correction: adam 0 / 10, named" in validation
+        assert "FAIL" not in validation
+        assert "draft" in teacher.page.inner_text("p.meta")
+        teacher.shot(shots, "03-instructor-validation")
+        teacher.page.click("#publish")
+        teacher.page.wait_for_selector("text=The assignment is published")
+        assert "published" in teacher.page.inner_text("p.meta")
+        teacher.shot(shots, "04-instructor-published")
+
+        # --- the student drops an Adam without bias correction on the form
+        student.sign_in(url, portal_tokens["alice"])
+        student.page.click("text=Demo course")
+        student.page.wait_for_url(f"{url}/courses/demo")
+        student.shot(shots, "05-student-course")
+        student.page.click("text=Adam on a 2-D bowl")
+        student.page.wait_for_url(f"{url}/courses/demo/assignments/adam-2d")
+        student.page.wait_for_selector("[data-dropzone]")
+        student.page.evaluate(
+            """([name, text]) => {
+                const dt = new DataTransfer();
+                dt.items.add(new File([text], name, {type: "text/x-python"}));
+                const zone = document.querySelector("[data-dropzone]");
+                zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: dt, bubbles: true,
+                                                              cancelable: true}));
+                zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true,
+                                                          cancelable: true}));
+            }""", ["optim.py", STUDENT_FILE.read_text()])
+        assert student.page.inner_text("[data-chosen]") == "Selected: optim.py"
+        student.shot(shots, "06-student-dropped")
+        occupy_workers(url, portal_tokens["bob"])
+        student.page.click("text=Submit for grading")
+        student.page.wait_for_url(f"{url}/submissions/*")
+        sub_url = student.page.url
+        status = student.page.inner_text("#status")
+        assert "Waiting in the queue" in status or "Grading" in status
+        student.shot(shots, "07a-student-pending")
+        # the page's script replaces the pending status by the result (no reload by us)
+        student.page.wait_for_selector("table.todos", timeout=120_000)
+        student.shot(shots, "07-student-result")
+        mistake = student.page.inner_text("table.todos")
+        assert "Likely mistake: Adam without bias correction" in mistake
+        titles = student.page.eval_on_selector_all(
+            "svg.chart title", "els => els.map(e => e.textContent)")
+        assert "path on a 2-D quadratic bowl: path of the iterates" in titles
+        assert any("wrong elements of next_w" in t for t in titles)
+        # hidden checks are listed, never drawn
+        assert student.page.locator("text=one step from a random state").count() == 3
+        assert not any("random state" in t for t in titles)
+        assert student.page.locator("svg.chart path.contour").count() > 3
+
+        # --- the instructor's dashboard shows the submission
+        teacher.page.goto(f"{url}/courses/demo/assignments/adam-2d")
+        table = teacher.page.inner_text("#submissions")
+        assert "alice" in table and "graded" in table
+        mistakes = teacher.page.inner_text("ol.mistakes")
+        # alice's mistake, among the failures of alice (and bob, once his slow run is graded)
+        assert re.search(r"Adam: Adam without bias correction, (100% of failures \(1 of 1\)|"
+                         r"50% of failures \(1 of 2\))", mistakes), mistakes
+        assert teacher.page.locator("svg.chart title", has_text="Pass rate per TODO").count() == 1
+        assert teacher.page.locator("svg.chart title", has_text="Score histogram").count() == 1
+        teacher.shot(shots, "08-instructor-dashboard")
+        teacher.page.goto(sub_url)
+        assert "alice, attempt 1" in teacher.page.inner_text("h1")
+        teacher.shot(shots, "09-instructor-sees-result")
+
+        # --- a dry-run regrade (live progress, then the diff and "apply"), a roster upload
+        teacher.page.goto(f"{url}/courses/demo/assignments/adam-2d")
+        teacher.page.click("button:text-is('Dry run')")
+        teacher.page.wait_for_selector("text=Apply the new scores", timeout=120_000)
+        teacher.shot(shots, "12-instructor-dry-run")
+        teacher.page.click("button:text-is('Apply the new scores')")
+        teacher.page.wait_for_selector("text=The dry run's new scores are applied.")
+        roster = tmp_path / "roster.csv"
+        roster.write_text("name,role\ndora\nalice\n")
+        teacher.page.goto(f"{url}/courses/demo")
+        teacher.page.set_input_files("#roster", str(roster))
+        teacher.page.click("button:text-is('Enrol')")
+        teacher.page.wait_for_selector("code.token")
+        assert teacher.page.locator("code.token").count() == 1  # dora is new
+        teacher.shot(shots, "13-instructor-roster-tokens")
+
+        # --- the result page on a phone: nothing wider than the screen
+        student.page.set_viewport_size({"width": 375, "height": 800})
+        student.page.goto(sub_url)
+        overflow = student.page.evaluate(
+            "document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        student.shot(shots, "10-student-result-phone")
+
+        # --- by keyboard: the first Tab reaches the skip link, which moves to the content
+        student.page.keyboard.press("Tab")
+        assert student.page.evaluate("document.activeElement.textContent") == \
+            "Skip to content"
+        student.page.keyboard.press("Enter")
+        assert student.page.evaluate("document.activeElement.id") == "main"
+        assert teacher.errors == [] and student.errors == []
+    finally:
+        teacher.close()
+        student.close()
+
+    # --- without JavaScript the result is all there (server-rendered table and plots)
+    nojs = Session(playwright, tmp_path / "nojs", java_script_enabled=False,
+                   viewport={"width": 1024, "height": 800})
+    try:
+        nojs.sign_in(url, portal_tokens["alice"])
+        nojs.page.goto(sub_url)
+        assert "Likely mistake: Adam without bias correction" in \
+            nojs.page.inner_text("table.todos")
+        assert nojs.page.locator("svg.chart").count() >= 3
+        nojs.shot(shots, "11-student-result-without-js")
+        assert nojs.errors == []
+    finally:
+        nojs.close()
+    for name in ("01-instructor-home", "03-instructor-validation", "07-student-result",
+                 "08-instructor-dashboard", "10-student-result-phone"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000
