@@ -19,6 +19,7 @@ from ..assignments.bundle import BundleError
 from ..assignments.fixtures import FixtureError
 from ..assignments.loader import AssignmentError
 from ..config import Settings
+from ..queue.base import JobQueue
 from ..queue.pool import WorkerPool
 from ..sandbox.select import make_sandbox
 from ..store.db import Store
@@ -44,10 +45,17 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
 
     Raises:
         SandboxError: no sandbox can run here (the message says what to install).
+        ConfigError: ``GRADER_QUEUE=celery`` with settings that cannot work.
     """
     store = store or Store(settings)
     store.migrate()
-    queue = WorkerPool(store, settings, lambda: make_sandbox(settings.sandbox, settings))
+    queue: JobQueue
+    if settings.queue == "celery":  # grading happens in `grader worker` processes
+        from ..queue.celery_queue import CeleryQueue
+
+        queue = CeleryQueue(store, settings)
+    else:
+        queue = WorkerPool(store, settings, lambda: make_sandbox(settings.sandbox, settings))
     return Services(settings=settings, store=store, queue=queue, runner=queue.runner)
 
 

@@ -15,6 +15,7 @@ compares the migrated database with these models).
   is current; a dry-run regrade's gradings are not applied until committed.
 - ``Job``: a row of the queue (``queued``, ``running``, ``done``).
 - ``Regrade``: a batch of regrade jobs (dry run or not) of one assignment.
+- ``Worker``: a grading process of the scale-out queue and its last heartbeat (admin view).
 """
 
 from __future__ import annotations
@@ -215,3 +216,25 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the lease of a running job: its holder renews heartbeat_at; a stale one is re-queued
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)  # last holder
+    # when a broker message was last sent for it (None: not sent since it was queued)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Worker(Base):
+    """A grading process (``grader worker`` or an embedded server) and its last heartbeat."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    hostname: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    queues: Mapped[str] = mapped_column(String(200), default="")
+    concurrency: Mapped[int] = mapped_column(Integer, default=1)
+    sandbox: Mapped[str] = mapped_column(String(16), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
