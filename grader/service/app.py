@@ -26,7 +26,7 @@ from ..store.db import Store
 from ..store.errors import StoreError
 from ..submission import SubmissionError, SubmissionTooLarge
 from .deps import Services
-from .routes import assignments, courses, submissions, system
+from .routes import admin, assignments, courses, submissions, system
 
 log = logging.getLogger("grader.service")
 
@@ -156,7 +156,7 @@ def create_app(services: Services) -> FastAPI:
     def _root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    for module in (system, courses, assignments, submissions):
+    for module in (system, courses, assignments, submissions, admin):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_request_kb << 10)
     return app

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..report.models import GradeResult
 from .errors import Conflict, NotFound
-from .models import Assignment, Grading, Job, Regrade, Submission, User, utcnow
+from .models import Assignment, Grading, Job, Regrade, Submission, User, in_id_range, utcnow
 from .submissions import current_grading, pending_job
 
 
@@ -194,7 +194,7 @@ def get_job(s: Session, job_id: int) -> Job:
     Raises:
         NotFound: no such job.
     """
-    job = s.get(Job, job_id)
+    job = s.get(Job, job_id) if in_id_range(job_id) else None
     if job is None:
         raise NotFound(f"no job {job_id}")
     return job
@@ -272,7 +272,7 @@ def get_regrade(s: Session, regrade_id: int) -> Regrade:
     Raises:
         NotFound: no such batch.
     """
-    batch = s.get(Regrade, regrade_id)
+    batch = s.get(Regrade, regrade_id) if in_id_range(regrade_id) else None
     if batch is None:
         raise NotFound(f"no regrade {regrade_id}")
     return batch

@@ -37,6 +37,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+#: Largest id an ``Integer`` primary key holds on every database (PostgreSQL's int4).
+MAX_ID = 2**31 - 1
+
+
+def in_id_range(value: int) -> bool:
+    """Whether ``value`` can be a row id (a larger one would be a database error on
+    PostgreSQL, where SQLite just finds nothing)."""
+    return 1 <= value <= MAX_ID
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""

@@ -55,7 +55,8 @@ def test_kill_9_with_20_queued_then_restart(tmp_path, require_bwrap):
         with restarted.db() as conn:
             per_sub = dict(conn.execute("SELECT submission_id, count(*) FROM gradings "
                                         "GROUP BY submission_id"))
-            jobs = conn.execute("SELECT count(*), sum(status='done') FROM jobs").fetchone()
+            jobs = conn.execute("SELECT count(*), sum(CASE WHEN status='done' THEN 1 ELSE 0 END) "
+                                "FROM jobs").fetchone()
             attempts = sorted(a for (a,) in conn.execute("SELECT attempts FROM jobs"))
         assert per_sub == {sid: 1 for sid in ids}  # exactly once each
         assert jobs == (20, 20)
