@@ -15,8 +15,10 @@ import pytest
 
 from tests.conftest import REPO
 from tests.service.conftest import (  # noqa: F401 - fixtures and helpers used here
+    BUNDLES,
     Api,
     Server,
+    bundle_zip,
     example_files,
     require_bwrap,
 )
