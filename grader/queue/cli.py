@@ -27,9 +27,17 @@ def worker(
         "--data-dir", help="This worker's own folder (unpacked bundles); nothing in it is "
                            "shared (default: GRADER_DATA_DIR).")] = None,
     loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO",
+    ping: Annotated[bool, typer.Option(
+        "--ping", help="Only check that a worker on this host answers over the broker "
+                       "within 3 s (exit 0) or not (exit 1): a container healthcheck.")]
+    = False,
 ) -> None:
     """Grade jobs of the scale-out queue (GRADER_DATABASE_URL, GRADER_BROKER_URL) until
     stopped; SIGTERM lets running gradings finish."""
+    if ping:
+        from .worker import ping_local
+
+        raise typer.Exit(0 if ping_local(get_settings()) else 1)
     from ..sandbox.base import SandboxError
     from ..store.db import normalize_url
     from .celery_app import QUEUES, ConfigError

@@ -108,6 +108,16 @@ def node_name(name: str | None) -> str:
     return name or f"grader-{os.getpid()}@{socket.gethostname()}"
 
 
+def ping_local(settings: Settings, timeout_seconds: float = 3.0) -> bool:
+    """Whether a worker of this host answers a Celery ping through the broker."""
+    try:
+        replies = make_celery(settings).control.ping(timeout=timeout_seconds) or []
+    except Exception:  # noqa: BLE001 - no broker: not healthy
+        return False
+    host = socket.gethostname()
+    return any(node.endswith(f"@{host}") for reply in replies for node in reply)
+
+
 def run_worker(settings: Settings, options: WorkerOptions) -> None:
     """Run the Celery worker until it is stopped (SIGTERM: warm shutdown, jobs finish).
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,7 +42,7 @@ class Worker:
 
     def __init__(self, name: str, data_dir: Path, env: dict[str, str], concurrency: int = 1,
                  netns: str | None = None, pool: str = "prefork") -> None:
-        self.name = f"{name}@test"
+        self.name = f"{name}@{socket.gethostname()}"
         self.data_dir = data_dir
         self.env = {**os.environ, **env}
         self.argv = [sys.executable, "-m", "grader.cli", "worker", "--concurrency",
@@ -130,6 +131,12 @@ class Deployment:
                              env={**os.environ, "GRADER_DATABASE_URL": self.database_url})
         assert res.returncode == 0, res.stderr
         return Api(self.api.url, res.stdout.strip())
+
+    def ping(self) -> int:
+        """Exit code of ``grader worker --ping`` (the workers' container healthcheck)."""
+        return subprocess.run([sys.executable, "-m", "grader.cli", "worker", "--ping"],
+                              capture_output=True, cwd=REPO, timeout=60,
+                              env={**os.environ, **self.env}).returncode
 
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self.api.db() as conn:

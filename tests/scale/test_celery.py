@@ -26,6 +26,7 @@ def test_two_workers_grade_through_the_api(deployment):
     health = httpx.get(dep.api.url + "/api/v1/health").json()
     assert health["queue"]["backend"] == "celery"
     assert health["queue"]["queues"] == QUEUES
+    assert dep.ping() == 0  # the healthcheck: a worker of this host answers
     alice, bob = dep.api_as("alice"), dep.api_as("bob")
     files = example_files()
     ids = []
@@ -84,6 +85,7 @@ def test_interactive_submissions_go_ahead_of_bulk_regrades(deployment):
     for sid in graded:
         alice.wait(sid, timeout=180)
     worker.stop()  # everything below waits in the broker until a worker comes
+    assert dep.ping() == 1  # no worker answers any more
     r = teacher.post("/api/v1/courses/demo/assignments/fc-optim/regrade",
                      json={"dry_run": False})
     assert r.status_code == 202, r.text
