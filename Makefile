@@ -13,8 +13,10 @@ demo: setup
 grade-example: setup
 	.venv/bin/grader grade fc-optim examples/fc-optim/adam_no_bias_correction --format table
 
-# Set up, then run every test (and the linter).
+# Set up, then run every test (and the linter). scale-setup.sh installs the Redis and
+# PostgreSQL servers the scale-out tests start (on free ports, in temporary folders).
 test: setup
+	./scripts/scale-setup.sh
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q -ra
 
@@ -30,3 +32,5 @@ check: setup
 bench: setup
 	.venv/bin/python bench/sandbox_overhead.py
 	.venv/bin/python bench/service_burst.py
+	./scripts/scale-setup.sh
+	.venv/bin/python bench/scale_burst.py

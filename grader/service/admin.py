@@ -50,7 +50,8 @@ class FailureOut(BaseModel):
     assignment: str
     worker: str | None
     at: datetime
-    reason: str = Field(description="First line of the instructor's failure text.")
+    reason: str = Field(description="The instructor's failure text in one line (for an "
+                                    "internal error, the exception).")
 
 
 class RunningOut(BaseModel):

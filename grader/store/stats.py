@@ -68,7 +68,7 @@ def retried(s: Session, since: datetime) -> int:
 
 def recent_failures(s: Session, limit: int = 10) -> list[dict]:
     """The latest failed gradings: which submission, assignment and job, when, and why (the
-    first line of the instructor's failure text)."""
+    instructor's failure text in one line)."""
     rows = s.execute(select(Grading.id, Grading.submission_id, Grading.job_id,
                             Grading.created_at, Grading.result, Job.kind, Job.worker,
                             Assignment.slug)
@@ -85,8 +85,18 @@ def recent_failures(s: Session, limit: int = 10) -> list[dict]:
             failure = ""
         out.append({"submission_id": r.submission_id, "job_id": r.job_id, "kind": r.kind,
                     "assignment": r.slug, "worker": r.worker, "at": r.created_at,
-                    "reason": failure.strip().splitlines()[0][:300] if failure else ""})
+                    "reason": _reason(failure)})
     return out
+
+
+def _reason(failure: str) -> str:
+    """One line saying why: a traceback's last line (the exception), else the first line."""
+    lines = [line.strip() for line in failure.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0].startswith("internal error") and len(lines) > 1:
+        return f"internal error: {lines[-1]}"[:300]
+    return lines[0][:300]
 
 
 def running(s: Session, limit: int = 100) -> list[dict]:
