@@ -71,9 +71,15 @@ class Worker:
         """Pids of the worker's pool processes (``ip netns exec`` execs the worker, so the
         pid is the worker's in both cases)."""
         assert self.proc is not None
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
-                             text=True)
-        return [int(p) for p in out.stdout.split()]
+        kids = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat[0] != "Z" and int(stat[1]) == self.proc.pid:
+                kids.append(int(pid))
+        return kids
 
     def kill9(self) -> None:
         """SIGKILL to the worker and everything it started (a machine that died)."""
