@@ -57,7 +57,7 @@ class CeleryQueue(JobQueue):
 
     def describe(self) -> dict:
         return {"backend": self.name, "broker": _safe(self.settings.broker_url),
-                "sandbox": "workers'", "queues": QUEUES,
+                "sandbox": f"{self.settings.sandbox} (in the workers)", "queues": QUEUES,
                 "sent_at_start": self.sent_at_start,
                 "requeued_from_dead_workers": self.sweeper.requeued}
 

@@ -126,8 +126,9 @@ class JobRunner:
                     loaded, fixtures = self.loaded(row, s)
             if attempts > self.settings.job_max_attempts:
                 result = failed_result(
-                    row, f"the grading was started {attempts - 1} times and the server "
-                    "stopped during each; it is not retried again", sandbox.name)
+                    row, f"the grading was started {attempts - 1} times and the process "
+                    "running it (server or worker) died during each; it is not retried again",
+                    sandbox.name)
             else:
                 digest = fixtures.digest
                 submission = files_submission(raw, loaded, self.settings)
