@@ -17,9 +17,11 @@ grade-example: setup
 	.venv/bin/grader grade fc-optim examples/fc-optim/adam_no_bias_correction --format table
 
 # Set up, then run every test (and the linter). The portal's browser test needs Debian's
-# chromium: scripts/setup-browser.sh installs it when missing.
+# chromium: scripts/setup-browser.sh installs it when missing; scale-setup.sh installs the
+# Redis and PostgreSQL servers the scale-out tests start (on free ports, in temporary folders).
 test: setup
 	./scripts/setup-browser.sh
+	./scripts/scale-setup.sh
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q -ra
 
@@ -36,3 +38,5 @@ bench: setup
 	.venv/bin/python bench/sandbox_overhead.py
 	.venv/bin/python bench/service_burst.py
 	.venv/bin/python bench/portal_pages.py
+	./scripts/scale-setup.sh
+	.venv/bin/python bench/scale_burst.py

@@ -182,6 +182,9 @@ def assignments_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) ->
 from .service.cli import register as _register_service  # noqa: E402
 
 _register_service(app)
+from .queue.cli import register as _register_worker  # noqa: E402
+
+_register_worker(app)
 
 
 def main() -> None:

@@ -91,6 +91,29 @@ class Settings(BaseSettings):
                                 "when the service is reached over HTTPS).")
     portal_poll_seconds: float = Field(1.5, gt=0, description="Seconds between the portal's "
                                        "status requests while a grading is pending.")
+    # --- scale-out (``GRADER_QUEUE=celery``: ``grader worker`` processes on any machines) ---
+    queue: Literal["embedded", "celery"] = Field(
+        "embedded", description="embedded: the server's own thread pool grades (one server "
+                                "per database); celery: the server stores and enqueues, "
+                                "`grader worker` processes grade (needs broker_url).")
+    broker_url: str = Field("redis://127.0.0.1:6379/0",
+                            description="Celery broker (Redis) of the celery queue.")
+    visibility_timeout_seconds: int = Field(
+        3600, description="Seconds before the broker hands an unacknowledged job to another "
+                          "worker; must exceed the longest grading (grading_seconds).")
+    job_heartbeat_seconds: float = Field(
+        10.0, gt=0, description="Seconds between a running job's heartbeats (its worker "
+                                "renews its lease on the job's row).")
+    job_lease_seconds: float = Field(
+        60.0, gt=0, description="Seconds without a heartbeat after which a running job's "
+                                "worker is taken for dead and the job is queued again.")
+    job_republish_seconds: float = Field(
+        900.0, gt=0, description="Seconds after which a queued job's broker message is "
+                                 "presumed lost (a broker that lost its data) and sent again; "
+                                 "a duplicate is harmless.")
+    sweep_seconds: float = Field(
+        5.0, gt=0, description="Seconds between sweeps for dead workers' jobs and unsent "
+                               "messages (run by the server and every worker).")
 
     @property
     def repo_root(self) -> Path:

@@ -18,17 +18,21 @@ from grader.submission import Submission, files_submission
 CI = os.environ.get("CI") == "true"
 REPO = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.scale.fixtures"]  # real Redis and PostgreSQL servers
+
 
 def pytest_runtest_makereport(item, call):
-    """Under CI=true a skipped test whose subject is required (a sandbox) is a failure."""
+    """Under CI=true a skipped test whose subject is required (a sandbox, a server) is a
+    failure."""
     if call.excinfo is not None and call.excinfo.typename == "Skipped" and CI:
-        if item.get_closest_marker("docker") or item.get_closest_marker("sandbox"):
+        if any(item.get_closest_marker(m) for m in ("docker", "sandbox", "servers")):
             call.excinfo = None
             raise pytest.fail.Exception(f"required sandbox unavailable under CI=true: {item}")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sandbox: needs the bubblewrap process sandbox")
+    config.addinivalue_line("markers", "servers: needs real Redis and PostgreSQL servers")
 
 
 @pytest.fixture(scope="session")

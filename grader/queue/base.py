@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .runner import JobRunner
 
 
 class JobQueue(ABC):
@@ -15,6 +19,8 @@ class JobQueue(ABC):
 
     #: Short name shown by ``/api/v1/health``.
     name: str = "?"
+    #: Loads assignments for the service (and, in the embedded pool, grades).
+    runner: JobRunner
 
     @abstractmethod
     def start(self) -> None:
@@ -32,3 +38,8 @@ class JobQueue(ABC):
     @abstractmethod
     def describe(self) -> dict:
         """What the queue is made of (for the health endpoint)."""
+
+    def status(self, inspect: bool = True) -> dict:
+        """Live state for the admin view (broker queue depths, workers answering now);
+        backends without a broker report nothing more than ``describe``."""
+        return {}

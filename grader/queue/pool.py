@@ -10,6 +10,7 @@ Gradings run in subprocesses (the sandbox), so threads grade in parallel.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable
 
@@ -33,7 +34,7 @@ class WorkerPool(JobQueue):
         self.store = store
         self.settings = settings
         self.make_sandbox = make_sandbox
-        self.runner = JobRunner(store, settings)
+        self.runner = JobRunner(store, settings, worker=f"embedded@{socket.gethostname()}")
         self.sandbox_name = make_sandbox().name  # fails here, at start-up, if none can run
         self._wake = threading.Condition()
         self._pending = 0

@@ -9,8 +9,10 @@ without running it again.
 
 from __future__ import annotations
 
+import logging
 import threading
 import traceback
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -24,9 +26,11 @@ from ..sandbox.base import Sandbox
 from ..store import jobs as job_rows
 from ..store.assignments import open_assignment
 from ..store.db import Store
-from ..store.models import Assignment, Job, Submission
+from ..store.models import Assignment, Job, Submission, utcnow
 from ..store.submissions import files_of
 from ..submission import SubmissionError, files_submission
+
+log = logging.getLogger("grader.queue")
 
 
 def failed_result(row: Assignment, why: str, sandbox: str, note: str | None = None
@@ -39,20 +43,25 @@ def failed_result(row: Assignment, why: str, sandbox: str, note: str | None = No
 
 
 class JobRunner:
-    """Runs claimed jobs; holds a cache of loaded assignments and their fixtures."""
+    """Runs claimed jobs; holds a cache of loaded assignments and their fixtures.
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    ``worker`` names the process in the rows it claims (admin view). While a job runs, a
+    thread renews its lease every ``job_heartbeat_seconds``.
+    """
+
+    def __init__(self, store: Store, settings: Settings, worker: str | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.worker = worker
         self.bundles = settings.service_dir / "bundles"
         self._cache: dict[tuple[int, str], tuple[LoadedAssignment, Fixtures]] = {}
         self._lock = threading.Lock()
 
     def run_next(self, sandbox: Sandbox) -> bool:
-        """Claim the oldest queued job and run it; False if the queue was empty."""
+        """Claim the next queued job (interactive first) and run it; False if none."""
         claim = job_rows.new_claim()
         with self.store.write() as s:
-            job = job_rows.claim_next(s, claim)
+            job = job_rows.claim_next(s, claim, self.worker)
             job_id = job.id if job else None
         if job_id is None:
             return False
@@ -60,11 +69,13 @@ class JobRunner:
         return True
 
     def run_id(self, job_id: int, sandbox: Sandbox) -> bool:
-        """Claim job ``job_id`` and run it (for backends that hand out job ids); False if it
-        was not queued any more."""
+        """Claim job ``job_id`` and run it (for backends that hand out job ids); False if
+        there was nothing to do: it is done (a redelivered message), or running under a live
+        lease. A job whose lease expired (its worker died) is taken over."""
         claim = job_rows.new_claim()
+        stale = utcnow() - timedelta(seconds=self.settings.job_lease_seconds)
         with self.store.write() as s:
-            if job_rows.claim_job(s, job_id, claim) is None:
+            if job_rows.claim_job(s, job_id, claim, self.worker, stale_before=stale) is None:
                 return False
         self.run_claimed(job_id, claim, sandbox)
         return True
@@ -92,7 +103,12 @@ class JobRunner:
         return value
 
     def run_claimed(self, job_id: int, claim: str, sandbox: Sandbox) -> None:
-        """Grade the claimed job ``job_id`` and record its result (always)."""
+        """Grade the claimed job ``job_id`` and record its result (always), renewing its
+        lease meanwhile."""
+        with Heartbeat(self.store, job_id, claim, self.settings.job_heartbeat_seconds):
+            self._grade_claimed(job_id, claim, sandbox)
+
+    def _grade_claimed(self, job_id: int, claim: str, sandbox: Sandbox) -> None:
         result: GradeResult | None = None
         digest = ""
         row: Assignment | None = None
@@ -110,8 +126,9 @@ class JobRunner:
                     loaded, fixtures = self.loaded(row, s)
             if attempts > self.settings.job_max_attempts:
                 result = failed_result(
-                    row, f"the grading was started {attempts - 1} times and the server "
-                    "stopped during each; it is not retried again", sandbox.name)
+                    row, f"the grading was started {attempts - 1} times and the process "
+                    "running it (server or worker) died during each; it is not retried again",
+                    sandbox.name)
             else:
                 digest = fixtures.digest
                 submission = files_submission(raw, loaded, self.settings)
@@ -140,3 +157,35 @@ class JobRunner:
         with self.store.write() as s:
             job_rows.record_result(s, job_id, claim, result, digest)
 
+
+
+class Heartbeat:
+    """Renews a running job's lease from a thread until the block ends."""
+
+    def __init__(self, store: Store, job_id: int, claim: str, every_seconds: float) -> None:
+        self.store, self.job_id, self.claim = store, job_id, claim
+        self.every_seconds = every_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True,
+                                        name=f"heartbeat-job-{job_id}")
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every_seconds):
+            try:
+                with self.store.write() as s:
+                    held = job_rows.heartbeat(s, self.job_id, self.claim)
+            except Exception:  # noqa: BLE001 - a DB hiccup: the next beat may succeed
+                log.warning("heartbeat of job %d failed", self.job_id, exc_info=True)
+                continue
+            if not held:
+                log.warning("job %d: lease lost (taken for dead and re-queued); its result "
+                            "will not be recorded", self.job_id)
+                return

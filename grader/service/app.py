@@ -20,13 +20,14 @@ from ..assignments.fixtures import FixtureError
 from ..assignments.loader import AssignmentError
 from ..config import Settings
 from ..portal.render import error_page
+from ..queue.base import JobQueue
 from ..queue.pool import WorkerPool
 from ..sandbox.select import make_sandbox
 from ..store.db import Store
 from ..store.errors import StoreError
 from ..submission import SubmissionError, SubmissionTooLarge
 from .deps import Services
-from .routes import assignments, courses, submissions, system
+from .routes import admin, assignments, courses, submissions, system
 
 log = logging.getLogger("grader.service")
 
@@ -45,10 +46,17 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
 
     Raises:
         SandboxError: no sandbox can run here (the message says what to install).
+        ConfigError: ``GRADER_QUEUE=celery`` with settings that cannot work.
     """
     store = store or Store(settings)
     store.migrate()
-    queue = WorkerPool(store, settings, lambda: make_sandbox(settings.sandbox, settings))
+    queue: JobQueue
+    if settings.queue == "celery":  # grading happens in `grader worker` processes
+        from ..queue.celery_queue import CeleryQueue
+
+        queue = CeleryQueue(store, settings)
+    else:
+        queue = WorkerPool(store, settings, lambda: make_sandbox(settings.sandbox, settings))
     return Services(settings=settings, store=store, queue=queue, runner=queue.runner)
 
 
@@ -151,7 +159,7 @@ def create_app(services: Services) -> FastAPI:
     async def _bundle_error(request: Request, exc: BundleError) -> Response:
         return problem(request, 422, str(exc))
 
-    for module in (system, courses, assignments, submissions):
+    for module in (system, courses, assignments, submissions, admin):
         app.include_router(module.router)
     portal.install(app)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_request_kb << 10)

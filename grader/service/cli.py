@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..config import Settings, get_settings
+from ..queue.celery_app import ConfigError
 from ..sandbox.base import SandboxError
 
 users_app = typer.Typer(no_args_is_help=True, help="Manage the service's users and tokens.")
@@ -47,9 +48,13 @@ def serve(
     except SandboxError as exc:
         typer.echo(f"error: no sandbox can run student code here: {exc}", err=True)
         raise typer.Exit(2) from None
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"data: {settings.service_dir} (database {settings.db_url})", err=True)
-    typer.echo(f"sandbox: {services.queue.describe()['sandbox']}, workers: "
-               f"{settings.workers}", err=True)
+    typer.echo(f"queue: {settings.queue}, sandbox: {services.queue.describe()['sandbox']}, "
+               f"workers: {settings.workers if settings.queue == 'embedded' else 'grader worker'}",
+               err=True)
     if demo:
         info = seed_demo(services, log=lambda m: typer.echo(m, err=True))
         typer.echo(demo_banner(info, tokens_file(services)))

@@ -3,7 +3,9 @@
 SQLite (the default, a file in the data folder) runs in WAL mode with a busy timeout, and every
 write transaction starts with ``BEGIN IMMEDIATE``: writers queue for the lock instead of
 failing when two of them (worker threads, the web server, a ``grader users add`` in another
-process) upgrade a read to a write at once. Other databases (PostgreSQL) use their defaults.
+process) upgrade a read to a write at once. PostgreSQL (``postgresql://`` URLs, driven by
+psycopg 3) uses its defaults (READ COMMITTED; the queue's claims are conditional UPDATEs), and
+its migrations hold an advisory lock, so an API and its workers starting together migrate once.
 """
 
 from __future__ import annotations
@@ -20,10 +22,20 @@ from ..config import Settings
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def normalize_url(url: str) -> str:
+    """``url`` with PostgreSQL's driver made explicit (psycopg 3, the one installed):
+    ``postgresql://`` and ``postgres://`` become ``postgresql+psycopg://``."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get WAL, a busy timeout and explicit BEGINs."""
+    url = normalize_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +66,7 @@ def migrate(url: str) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
     command.upgrade(cfg, "head")
 
 
@@ -66,7 +78,7 @@ class Store:
 
     def __init__(self, settings: Settings, url: str | None = None) -> None:
         self.settings = settings
-        self.url = url or settings.db_url
+        self.url = normalize_url(url or settings.db_url)
         self.engine = make_engine(self.url)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_immediate=True)

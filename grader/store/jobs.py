@@ -5,6 +5,14 @@ result is recorded only by the holder of that claim, in one transaction with the
 So a job whose server died mid-grading (re-queued at the next start) is graded again, but only
 one result is ever recorded for it.
 
+With several processes on one database (the scale-out queue), a claim is also a lease: its
+holder renews ``heartbeat_at`` while grading; a running job whose heartbeat is older than the
+lease is re-queued by whoever sweeps first (one conditional update, so exactly once), and the
+dead holder's claim is void. ``enqueued_at`` records when a broker message was last sent for a
+queued job, so messages lost between a commit and the send are sent again.
+
+Interactive jobs (``grade``) are taken before bulk ones (``regrade``, ``preview``).
+
 Kinds: ``grade`` (a new submission), ``regrade`` (applied at once), ``preview`` (a dry-run
 regrade: recorded but not applied until the regrade is committed).
 """
@@ -13,13 +21,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..report.models import GradeResult
 from .errors import Conflict, NotFound
-from .models import Assignment, Grading, Job, Regrade, Submission, User, utcnow
+from .models import Assignment, Grading, Job, Regrade, Submission, User, in_id_range, utcnow
 from .submissions import current_grading, pending_job
 
 
@@ -28,24 +37,41 @@ def new_claim() -> str:
     return uuid.uuid4().hex
 
 
-def claim_next(s: Session, claim: str) -> Job | None:
-    """Take the oldest queued job (None if there is none)."""
+#: Job kinds a student is waiting for; the others are bulk work (regrades).
+INTERACTIVE = ("grade",)
+
+
+def lane(kind: str) -> str:
+    """``interactive`` for a job a student waits for, else ``bulk``."""
+    return "interactive" if kind in INTERACTIVE else "bulk"
+
+
+def claim_next(s: Session, claim: str, worker: str | None = None) -> Job | None:
+    """Take the next queued job, interactive ones first, oldest first (None if none)."""
+    bulk_last = case((Job.kind.in_(INTERACTIVE), 0), else_=1)
     while True:
-        job_id = s.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.id)
-                          .limit(1))
+        job_id = s.scalar(select(Job.id).where(Job.status == "queued")
+                          .order_by(bulk_last, Job.id).limit(1))
         if job_id is None:
             return None
-        job = claim_job(s, job_id, claim)
+        job = claim_job(s, job_id, claim, worker)
         if job is not None:
             return job
 
 
-def claim_job(s: Session, job_id: int, claim: str) -> Job | None:
-    """Take job ``job_id`` if it is still queued (None if someone else took it)."""
+def claim_job(s: Session, job_id: int, claim: str, worker: str | None = None,
+              stale_before: datetime | None = None) -> Job | None:
+    """Take job ``job_id`` if it is queued, or (with ``stale_before``) running under a lease
+    whose last heartbeat is older than that; None if it is not to be taken (someone holds
+    it, or it is done)."""
     now = utcnow()
-    res = s.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
-                    .values(status="running", claim=claim, started_at=now,
-                            attempts=Job.attempts + 1))
+    takeable = Job.status == "queued"
+    if stale_before is not None:
+        takeable = or_(takeable, and_(Job.status == "running",
+                                      Job.heartbeat_at < stale_before))
+    res = s.execute(update(Job).where(Job.id == job_id, takeable)
+                    .values(status="running", claim=claim, started_at=now, heartbeat_at=now,
+                            worker=worker, attempts=Job.attempts + 1))
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return None
     job = s.get(Job, job_id, populate_existing=True)
@@ -102,6 +128,58 @@ def requeue_running(s: Session) -> int:
     return len(ids)
 
 
+def heartbeat(s: Session, job_id: int, claim: str) -> bool:
+    """Renew the lease of a running job; False if ``claim`` no longer holds it."""
+    res = s.execute(update(Job).where(Job.id == job_id, Job.status == "running",
+                                      Job.claim == claim).values(heartbeat_at=utcnow()))
+    return res.rowcount == 1  # type: ignore[attr-defined]
+
+
+def requeue_stale(s: Session, stale_before: datetime) -> list[int]:
+    """Re-queue running jobs whose last heartbeat is older than ``stale_before`` (their
+    worker died); returns the ids this call re-queued (each stale job is re-queued by one
+    caller only, whoever else sweeps at the same time)."""
+    stale = list(s.execute(select(Job.id, Job.claim).where(
+        Job.status == "running", or_(Job.heartbeat_at < stale_before,
+                                     Job.heartbeat_at.is_(None)))))
+    taken = []
+    for job_id, claim in stale:
+        res = s.execute(update(Job).where(Job.id == job_id, Job.status == "running",
+                                          Job.claim == claim)
+                        .values(status="queued", claim=None, enqueued_at=None))
+        if res.rowcount == 1:  # type: ignore[attr-defined]
+            taken.append(job_id)
+    if taken:
+        graded = select(Job.submission_id).where(Job.id.in_(taken), Job.kind == "grade")
+        s.execute(update(Submission).where(Submission.id.in_(graded),
+                                           Submission.status == "running")
+                  .values(status="queued"))
+    return taken
+
+
+def take_unsent(s: Session, resend_before: datetime, limit: int = 1000
+                ) -> list[tuple[int, str]]:
+    """Mark queued jobs that have no broker message (never sent, or sent before
+    ``resend_before``) as sent now, and return them as ``(id, kind)`` for the caller to send.
+    Concurrent callers never get the same job (a conditional update per batch)."""
+    due = or_(Job.enqueued_at.is_(None), Job.enqueued_at < resend_before)
+    ids = list(s.scalars(select(Job.id).where(Job.status == "queued", due)
+                         .order_by(Job.id).limit(limit)))
+    if not ids:
+        return []
+    rows = s.execute(update(Job).where(Job.id.in_(ids), Job.status == "queued", due)
+                     .values(enqueued_at=utcnow()).returning(Job.id, Job.kind))
+    return sorted((job_id, kind) for job_id, kind in rows)
+
+
+def unsend(s: Session, job_ids: list[int]) -> None:
+    """Forget that messages were sent for ``job_ids`` (sending failed): the next sweep sends
+    them."""
+    if job_ids:
+        s.execute(update(Job).where(Job.id.in_(job_ids), Job.status == "queued")
+                  .values(enqueued_at=None))
+
+
 def counts(s: Session) -> dict[str, int]:
     """Jobs per status."""
     rows = s.execute(select(Job.status, func.count(Job.id)).group_by(Job.status))
@@ -116,7 +194,7 @@ def get_job(s: Session, job_id: int) -> Job:
     Raises:
         NotFound: no such job.
     """
-    job = s.get(Job, job_id)
+    job = s.get(Job, job_id) if in_id_range(job_id) else None
     if job is None:
         raise NotFound(f"no job {job_id}")
     return job
@@ -194,7 +272,7 @@ def get_regrade(s: Session, regrade_id: int) -> Regrade:
     Raises:
         NotFound: no such batch.
     """
-    batch = s.get(Regrade, regrade_id)
+    batch = s.get(Regrade, regrade_id) if in_id_range(regrade_id) else None
     if batch is None:
         raise NotFound(f"no regrade {regrade_id}")
     return batch

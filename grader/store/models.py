@@ -15,6 +15,7 @@ compares the migrated database with these models).
   is current; a dry-run regrade's gradings are not applied until committed.
 - ``Job``: a row of the queue (``queued``, ``running``, ``done``).
 - ``Regrade``: a batch of regrade jobs (dry run or not) of one assignment.
+- ``Worker``: a grading process of the scale-out queue and its last heartbeat (admin view).
 - ``WebSession``: a signed-in browser of the web portal (the hash of its cookie, the token it
   signed in with, its CSRF secret, when it expires).
 """
@@ -37,6 +38,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+#: Largest id an ``Integer`` primary key holds on every database (PostgreSQL's int4).
+MAX_ID = 2**31 - 1
+
+
+def in_id_range(value: int) -> bool:
+    """Whether ``value`` can be a row id (a larger one would be a database error on
+    PostgreSQL, where SQLite just finds nothing)."""
+    return 1 <= value <= MAX_ID
 
 
 def utcnow() -> datetime:
@@ -217,6 +227,28 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the lease of a running job: its holder renews heartbeat_at; a stale one is re-queued
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)  # last holder
+    # when a broker message was last sent for it (None: not sent since it was queued)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Worker(Base):
+    """A grading process (``grader worker`` or an embedded server) and its last heartbeat."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    hostname: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    queues: Mapped[str] = mapped_column(String(200), default="")
+    concurrency: Mapped[int] = mapped_column(Integer, default=1)
+    sandbox: Mapped[str] = mapped_column(String(16), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WebSession(Base):

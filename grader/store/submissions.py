@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..scoring.penalties import late_days, refusal
 from .assignments import policy_of
 from .errors import Forbidden, NotFound
-from .models import Assignment, Grading, Job, Submission, User
+from .models import Assignment, Grading, Job, Submission, User, in_id_range
 
 
 def pack_files(files: dict[str, bytes]) -> bytes:
@@ -66,7 +66,7 @@ def get_submission(s: Session, submission_id: int) -> Submission:
     Raises:
         NotFound: no such submission.
     """
-    sub = s.get(Submission, submission_id)
+    sub = s.get(Submission, submission_id) if in_id_range(submission_id) else None
     if sub is None:
         raise NotFound(f"no submission {submission_id}")
     return sub

@@ -1,5 +1,7 @@
-"""The real service over real HTTP: ``grader serve`` in a subprocess, a real SQLite file, the
-real bubblewrap sandbox (``GRADER_SANDBOX=process``, so Docker is not needed)."""
+"""The real service over real HTTP: ``grader serve`` in a subprocess, the real bubblewrap
+sandbox (``GRADER_SANDBOX=process``, so Docker is not needed), and a real database: every test
+here runs twice, on a SQLite file and on a PostgreSQL server (the ``database`` fixture; each
+data folder gets a fresh PostgreSQL database of its own)."""
 
 from __future__ import annotations
 
@@ -35,8 +37,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Db:
+    """A DB-API connection to a server's database, SQLite or PostgreSQL (``?`` parameters)."""
+
+    def __init__(self, url: str | None, sqlite_path: Path) -> None:
+        if url:
+            import psycopg
+
+            self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+            self.mark = "%s"
+        else:
+            self.conn = sqlite3.connect(sqlite_path)
+            self.mark = "?"
+
+    def __enter__(self) -> Db:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.conn.commit()
+        self.conn.close()
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.conn.execute(sql.replace("?", self.mark), params)
+
+
 class Server:
-    """``grader serve`` on a free port with its own data folder."""
+    """``grader serve`` on a free port with its own data folder (and, on PostgreSQL, its own
+    database: the same for every server started on that folder)."""
+
+    #: Makes a fresh PostgreSQL database (set by the ``database`` fixture; None: SQLite).
+    new_database = None
+    databases: dict[Path, str] = {}
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None,
                  demo: bool = True) -> None:
@@ -44,7 +75,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "GRADER_SANDBOX": "process", "GRADER_WORKERS": "2",
-                    "GRADER_QUEUE_POLL_SECONDS": "0.2", **LIMITS, **(env or {})}
+                    "GRADER_QUEUE_POLL_SECONDS": "0.2", **LIMITS,
+                    **self.database_env(data_dir), **(env or {})}
+        self.db_url = self.env.get("GRADER_DATABASE_URL")
         self.demo = demo
         self.proc: subprocess.Popen | None = None
         self.log = data_dir / "server.log"
@@ -85,8 +118,17 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(10)
 
-    def db(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.data_dir / "grader.db")
+    @classmethod
+    def database_env(cls, data_dir: Path) -> dict[str, str]:
+        """``GRADER_DATABASE_URL`` of the folder's PostgreSQL database (none on SQLite)."""
+        if cls.new_database is None:
+            return {}
+        if data_dir not in cls.databases:
+            cls.databases[data_dir] = cls.new_database()
+        return {"GRADER_DATABASE_URL": cls.databases[data_dir]}
+
+    def db(self) -> Db:
+        return Db(self.db_url, self.data_dir / "grader.db")
 
     def count(self, table: str) -> int:
         with self.db() as conn:
@@ -174,8 +216,20 @@ def require_bwrap():
         pytest.skip("bubblewrap is not installed")
 
 
+@pytest.fixture(scope="session", autouse=True,
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.servers)])
+def database(request):
+    """The database every server of the test uses: a SQLite file, or PostgreSQL."""
+    if request.param == "postgres":
+        Server.new_database = request.getfixturevalue("postgres_server").new_database
+    else:
+        Server.new_database = None
+    yield request.param
+    Server.new_database = None
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, require_bwrap):
+def server(tmp_path_factory, require_bwrap, database):
     srv = Server(tmp_path_factory.mktemp("service")).start()
     yield srv
     srv.stop()

@@ -13,7 +13,7 @@ TINY = BUNDLES / "tiny-sgd"
 
 @pytest.fixture
 def course(instructor, request) -> str:
-    slug = "c-" + request.node.name.replace("_", "-")[5:40].strip("-")
+    slug = "c-" + request.node.originalname.replace("_", "-")[5:40].strip("-")
     r = instructor.post("/api/v1/courses", json={"slug": slug, "title": request.node.name})
     assert r.status_code == 201, r.text
     return slug

@@ -20,7 +20,7 @@ WRONG = (TINY / "reference" / "variants" / "momentum_ignored.py").read_bytes()
 @pytest.fixture
 def course(instructor, request) -> str:
     """A fresh course with tiny-sgd published and alice and bob enrolled."""
-    slug = "g-" + request.node.name.replace("_", "-")[5:40].strip("-")
+    slug = "g-" + request.node.originalname.replace("_", "-")[5:40].strip("-")
     assert instructor.post("/api/v1/courses", json={"slug": slug}).status_code == 201
     r = instructor.post(f"/api/v1/courses/{slug}/roster",
                         files={"file": ("r.csv", b"name,role\nalice,student\nbob,student\n"

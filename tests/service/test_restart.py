@@ -3,10 +3,15 @@ ends with all 20 graded exactly once. A grading that breaks still ends with a re
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
+
+from tests.conftest import REPO
 
 from .conftest import BUNDLES, Api, Server, example_files
 
@@ -55,13 +60,24 @@ def test_kill_9_with_20_queued_then_restart(tmp_path, require_bwrap):
         with restarted.db() as conn:
             per_sub = dict(conn.execute("SELECT submission_id, count(*) FROM gradings "
                                         "GROUP BY submission_id"))
-            jobs = conn.execute("SELECT count(*), sum(status='done') FROM jobs").fetchone()
+            jobs = conn.execute("SELECT count(*), sum(CASE WHEN status='done' THEN 1 ELSE 0 END) "
+                                "FROM jobs").fetchone()
             attempts = sorted(a for (a,) in conn.execute("SELECT attempts FROM jobs"))
         assert per_sub == {sid: 1 for sid in ids}  # exactly once each
         assert jobs == (20, 20)
         assert attempts == [1] * 19 + [2]  # only the interrupted one ran twice
     finally:
         restarted.stop()
+
+
+def admin_of(server: Server) -> Api:
+    """An admin's client for ``server`` (``grader users add``, as an operator would)."""
+    res = subprocess.run([sys.executable, "-m", "grader.cli", "users", "add", "root", "--role",
+                          "admin", "--data-dir", str(server.data_dir)], capture_output=True,
+                         text=True, cwd=REPO, timeout=120,
+                         env={**os.environ, **Server.database_env(server.data_dir)})
+    assert res.returncode == 0, res.stderr
+    return Api(server.url, res.stdout.strip())
 
 
 def test_grading_that_breaks_ends_failed_with_traceback(tmp_path, require_bwrap):
@@ -106,6 +122,18 @@ def test_grading_that_breaks_ends_failed_with_traceback(tmp_path, require_bwrap)
         again = alice.submit("demo", "tiny-sgd", [("tiny/optim.py", ref)])
         assert again.status_code == 202, again.text
         assert alice.wait(again.json()["id"])["status"] == "failed"
+        # the admin view lists both failures with their reason
+        report = admin_of(server).get("/api/v1/admin/queue?inspect=false").json()
+        assert report["backend"] == "embedded" and report["broker"] is None
+        assert [f["submission_id"] for f in report["recent_failures"]] == [
+            again.json()["id"], sid]
+        assert report["recent_failures"][0]["reason"].startswith(
+            "internal error: grader.assignments.fixtures.FixtureError: ")
+        assert "does not match its recorded hash" in report["recent_failures"][0]["reason"]
+        hour = next(w for w in report["throughput"] if w["window_seconds"] == 3600)
+        assert hour["finished"] == hour["failed"] == 2
+        assert report["lanes"]["interactive"]["done"] == 2
+        assert [w["alive"] for w in report["workers"]] == [True]  # the server's own pool
         # the assignment's files vanished: refused with 409, nothing stored
         shutil.rmtree(builtins / "tiny-sgd")
         before = server.count("submissions")

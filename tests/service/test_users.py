@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import pytest
 
 from tests.conftest import REPO
 
-from .conftest import Api
+from .conftest import Api, Server
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 def grader(*args, data_dir) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "grader.cli", *args, "--data-dir",
                            str(data_dir)], capture_output=True, text=True, cwd=REPO,
-                          timeout=120)
+                          timeout=120, env={**os.environ, **Server.database_env(data_dir)})
 
 
 def test_users_add_prints_a_working_token(server):

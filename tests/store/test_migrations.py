@@ -1,5 +1,6 @@
-"""The Alembic migrations build exactly the schema the models describe, on a real SQLite
-file, and the store's transactions behave under concurrent writers."""
+"""The Alembic migrations build exactly the schema the models describe, unchanged on a real
+SQLite file and a real PostgreSQL server, and the store's transactions behave under concurrent
+writers on both."""
 
 from __future__ import annotations
 
@@ -9,31 +10,26 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from grader.config import Settings
 from grader.store import jobs as job_rows
 from grader.store.courses import create_course
-from grader.store.db import Store
 from grader.store.models import Base, Job
 from grader.store.users import create_user
 
 
-def test_migrated_schema_matches_models(tmp_path):
-    store = Store(Settings(data_dir=tmp_path))
-    store.migrate()
+def test_migrated_schema_matches_models(store, store_url, tmp_path):
     store.migrate()  # again: nothing to do
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         tables = set(inspect(conn).get_table_names())
     assert diff == []
     assert {"users", "tokens", "courses", "enrollments", "assignments", "submissions",
-            "gradings", "jobs", "regrades", "web_sessions", "alembic_version"} == tables
-    assert (tmp_path / "grader.db").is_file()
+            "gradings", "jobs", "regrades", "workers", "web_sessions",
+            "alembic_version"} == tables
+    assert (tmp_path / "grader.db").is_file() == store_url.startswith("sqlite")
 
 
-def test_concurrent_claims_take_each_job_once(tmp_path):
+def test_concurrent_claims_take_each_job_once(store):
     """Eight threads claim from one queue of 60 jobs: every job is taken exactly once."""
-    store = Store(Settings(data_dir=tmp_path))
-    store.migrate()
     with store.write() as s:
         from grader.store.models import Assignment, Submission
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from grader.store.db import make_engine
 from grader.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+#: PostgreSQL advisory lock key held while migrating (any constant of our own).
+MIGRATION_LOCK = 0x6772_6164_6572  # "grader"
 
 
 def run_migrations_offline() -> None:
@@ -27,6 +30,11 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # processes starting together (an API and its workers) migrate one at a time;
+                # the lock ends with the transaction (PostgreSQL's DDL is transactional)
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK})
             context.run_migrations()
     engine.dispose()
 
