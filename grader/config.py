@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     result_mb: int = Field(64, description="Bytes of outputs a TODO may send back, MB.")
     file_mb: int = Field(16, description="Largest file a check may write, MB.")
     tmpfs_mb: int = Field(64, description="Size of the sandbox's writable /tmp, MB.")
+    shm_mb: int = Field(16, description="Size of the sandbox's writable /dev/shm, MB.")
 
     # --- submissions -----------------------------------------------------------------
     max_submission_files: int = Field(200, description="Python files accepted in a submission.")
@@ -74,7 +75,6 @@ class Settings(BaseSettings):
                                                     "it, so none), MB; its tmpfs counts too.")
     docker_cpus: float = Field(1.0, description="CPUs a container may use (CFS quota).")
     docker_pids: int = Field(128, description="Processes and threads in a container at once.")
-    docker_shm_mb: int = Field(16, description="Size of a container's /dev/shm, MB.")
     docker_uid_base: int = Field(
         2_100_000, description="Each container runs as a fresh unprivileged uid from "
                                "[base, base + 100000) (apart from the process sandbox's).")

@@ -19,12 +19,16 @@ CI = os.environ.get("CI") == "true"
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI=true a skipped test whose subject is required (a sandbox) is a failure."""
-    if call.excinfo is not None and call.excinfo.typename == "Skipped" and CI:
-        if item.get_closest_marker("docker") or item.get_closest_marker("sandbox"):
-            call.excinfo = None
-            raise pytest.fail.Exception(f"required sandbox unavailable under CI=true: {item}")
+    outcome = yield
+    report = outcome.get_result()
+    if CI and report.skipped and (item.get_closest_marker("docker")
+                                  or item.get_closest_marker("sandbox")):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"required sandbox unavailable under CI=true: {reason}"
 
 
 def pytest_configure(config):

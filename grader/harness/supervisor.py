@@ -141,7 +141,8 @@ def run_child(target: Callable[[ChildIO], None], *, check_seconds: float, total_
                 run.output_dropped += max(0, len(chunk) - max(room, 0))
                 continue
             frames.feed(chunk)
-            for frame in frames.frames():
+            # one at a time: frames before damage in the same chunk are kept
+            while (frame := frames.frames_one()) is not None:
                 if not isinstance(frame, dict):
                     raise ProtocolError("frame is not an object")
                 if frame.get("type") == "start":

@@ -369,7 +369,7 @@ def container_spec(api: Any, settings: Settings, image: str, uid: int) -> dict[s
         network_mode="none",
         read_only=True,
         tmpfs={"/tmp": f"rw,nosuid,nodev,noexec,size={settings.tmpfs_mb}m,mode=1777"},
-        shm_size=f"{settings.docker_shm_mb}m",
+        shm_size=f"{settings.shm_mb}m",
         cap_drop=["ALL"],
         security_opt=["no-new-privileges"],
         ipc_mode="private",
@@ -561,7 +561,10 @@ class DockerSandbox(Sandbox):
             if box is not None and not box.exited:
                 box.destroy()
         code = None if (timed_out or overflow) else code
-        return decode_run(out, err, code, timed_out, time.monotonic() - t0, self.name, limit)
+        run = decode_run(out, err, code, timed_out, time.monotonic() - t0, self.name, limit)
+        if overflow:
+            run.protocol_error = f"more than {limit} bytes of results; the sandbox was stopped"
+        return run
 
     def close(self) -> None:
         """Remove the pool's containers (also done at exit)."""
