@@ -1,5 +1,5 @@
 # The two commands of the README, and their parts.
-.PHONY: setup demo test lint fixtures check bench
+.PHONY: setup demo test lint fixtures check bench images
 
 setup:
 	./scripts/setup.sh
@@ -8,8 +8,9 @@ setup:
 demo: setup
 	.venv/bin/grader grade fc-optim examples/fc-optim/adam_no_bias_correction --format table
 
-# Set up, then run every test (and the linter).
+# Set up (the Docker engine and the sandbox images too), then run every test and the linter.
 test: setup
+	./scripts/docker-setup.sh
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q -ra
 
@@ -24,3 +25,9 @@ check: setup
 
 bench: setup
 	.venv/bin/python bench/sandbox_overhead.py
+	./scripts/docker-setup.sh
+	.venv/bin/python bench/docker_sandbox.py
+
+# Build the Docker sandbox's images (base from Debian packages, then the runner) if missing.
+images: setup
+	.venv/bin/grader sandbox build

@@ -196,7 +196,7 @@ def test_demux_splits_streams_and_caps_them():
     assert d.overflow and bytes(d.out) == b"helloworld"
 
 
-def test_image_missing_auto_falls_back_docker_refuses(sandbox_settings, caplog):
+def test_image_missing_auto_falls_back_docker_refuses(docker_sandbox, sandbox_settings, caplog):
     settings = sandbox_settings.model_copy(update={"docker_image": "grader-runner:absent"})
     with pytest.raises(ImageMissing, match=r"runner image grader-runner:absent is not built .*"
                                            r"`grader sandbox build`"):
@@ -214,7 +214,7 @@ def test_auto_picks_docker_when_the_image_is_built(docker_sandbox, sandbox_setti
     assert isinstance(box, DockerSandbox) and box.pool is None
 
 
-def test_ping_says_no_without_an_engine(monkeypatch, tmp_path):
+def test_ping_says_no_without_an_engine(docker_sandbox, monkeypatch, tmp_path):
     monkeypatch.setitem(docker_mod._ping, "at", float("-inf"))
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/absent.sock")
     t0 = time.monotonic()
