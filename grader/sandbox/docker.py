@@ -217,6 +217,10 @@ class Box:
             self.sock = getattr(self._raw, "_sock", self._raw)
             api.start(self.id)
             self._await_ready(settings.docker_start_seconds)
+            # asked now, long before the job can end it: the exit code is never missed
+            self._waiter = threading.Thread(target=self._wait_removed, daemon=True,
+                                            name=f"sandbox-wait-{self.id[:12]}")
+            self._waiter.start()
         except BaseException as exc:
             self.destroy()
             if isinstance(exc, docker.errors.APIError):
@@ -267,9 +271,6 @@ class Box:
 
         Returns ``(stdout, stderr, timed_out, overflow)``.
         """
-        self._waiter = threading.Thread(target=self._wait_removed, daemon=True,
-                                        name=f"sandbox-wait-{self.id[:12]}")
-        self._waiter.start()
         demux = self.demux
         demux.stdout_limit = stdout_limit
         pending = memoryview(data)

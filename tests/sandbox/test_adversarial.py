@@ -89,9 +89,11 @@ while True:
     assert "MemoryError" in todo(result, "adam").checks[0].feedback
 
 
-@both
+@pytest.mark.parametrize("sandbox", [p for p in SANDBOXES if p.id == "docker"], indirect=True)
 def test_memory_bomb_of_many_processes_is_held(fc_optim, sandbox, sandbox_settings):
-    # each process stays under the per-process address-space limit; together they would not
+    # Each process stays under the per-process address-space limit; together they exceed the
+    # container's memory. (Docker only: the process sandbox has no cgroup, so its total is
+    # bounded by nproc x memory_mb alone; running this there would load the host's RAM.)
     src = adam_doing("""
 import os, time
 for _ in range(24):

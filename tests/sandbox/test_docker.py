@@ -300,3 +300,26 @@ def test_cli_grades_in_docker_and_build_is_idempotent(docker_sandbox):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["sandbox"] == "docker" and 0 < data["score"] < 100
+
+
+def test_cli_without_an_engine_says_how_to_get_one(tmp_path):
+    env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/absent.sock")
+    grader = str(REPO / ".venv/bin/grader")
+    built = subprocess.run([grader, "sandbox", "build"], capture_output=True, text=True, env=env)
+    assert built.returncode == 1
+    assert built.stderr.startswith("error: no Docker engine answers (")
+    assert "start one (scripts/docker-setup.sh installs and starts Debian's docker.io) or use " \
+           "--sandbox process" in built.stderr
+    status = subprocess.run([grader, "sandbox", "status"], capture_output=True, text=True,
+                            env=env)
+    assert status.returncode == 1
+    assert status.stdout == ("docker: no engine answers; `--sandbox auto` uses the process "
+                             "sandbox\n")
+    example = str(REPO / "examples/fc-optim/adam_no_bias_correction")
+    graded = subprocess.run([grader, "grade", "fc-optim", example, "--sandbox", "docker"],
+                            capture_output=True, text=True, env=env)
+    assert graded.returncode == 2
+    assert graded.stderr.startswith("error: no Docker engine answers (")
+    auto = subprocess.run([grader, "grade", "fc-optim", example, "--format", "json"],
+                          capture_output=True, text=True, env=env)
+    assert auto.returncode == 0 and json.loads(auto.stdout)["sandbox"] == "process"
