@@ -8,7 +8,9 @@ Measured in one run, on the same submission, fixtures and harness:
 - throughput: ``--submissions`` back-to-back gradings by 2 concurrent graders sharing one
   ``DockerSandbox`` (pool of 2), against the same with ``BareRunner``.
 
-Each is printed as a ratio to the unsandboxed figure. Targets (issue 3): warm-pool latency
+Each is printed as a ratio to the unsandboxed figure. The same throughput is measured for a
+light job (the four update-rule TODOs only, run through ``Sandbox.run``), where the sandbox's
+own cost weighs more than the grading work. Targets (issue 3): warm-pool latency
 within 1.5x of unsandboxed; at least 4 submissions/s on 2 cores. The machine's CPU time per
 submission (from /proc/stat, so other load on the machine counts too) says what limits it.
 
@@ -32,6 +34,7 @@ from grader.assignments.fixtures import load_fixtures  # noqa: E402
 from grader.assignments.loader import load_assignment  # noqa: E402
 from grader.config import Settings  # noqa: E402
 from grader.engine import grade  # noqa: E402
+from grader.jobs import grade_job  # noqa: E402
 from grader.sandbox.docker import DockerSandbox, docker_ping  # noqa: E402
 from grader.sandbox.process import BareRunner  # noqa: E402
 from grader.submission import files_submission  # noqa: E402
@@ -115,10 +118,17 @@ def main() -> None:
         time.sleep(0.2)
         lat["docker warm"].append(one(warm))
 
-    def throughput(box) -> tuple[float, float, float]:
+    light = grade_job(a, sub.files, fixtures.cases, settings, todo_ids=[
+        "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adam"])
+
+    def one_light(box) -> None:
+        run = box.run(light, settings.grading_seconds)
+        assert run.finished and not run.protocol_error, run.stderr
+
+    def throughput(box, job=one) -> tuple[float, float, float]:
         ours0, all0, t0 = our_cpu_seconds(), machine_cpu_seconds(), time.perf_counter()
         with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda _: one(box), range(args.submissions)))
+            list(pool.map(lambda _: job(box), range(args.submissions)))
         wall = time.perf_counter() - t0
         n = args.submissions
         return n / wall, (our_cpu_seconds() - ours0) / n, (machine_cpu_seconds() - all0) / n
@@ -127,6 +137,10 @@ def main() -> None:
     bare_tp, bare_cpu, bare_all = throughput(bare)
     time.sleep(1)
     warm_tp, warm_cpu, warm_all = throughput(warm)
+    time.sleep(1)
+    lbare_tp, lbare_cpu, _ = throughput(bare, one_light)
+    time.sleep(1)
+    lwarm_tp, lwarm_cpu, _ = throughput(warm, one_light)
     warm.close()
     cold.close()
 
@@ -143,6 +157,9 @@ def main() -> None:
           f"submission: ours {bare_cpu:.2f}, whole machine {bare_all:.2f})")
     print(f"  throughput docker warm {warm_tp:5.2f} submissions/s   ratio {warm_tp / bare_tp:5.2f}x"
           f"  (CPU-s per submission: ours {warm_cpu:.2f}, whole machine {warm_all:.2f})")
+    print(f"  light job (update rules only): unsandboxed {lbare_tp:5.2f}/s ({lbare_cpu:.2f} "
+          f"CPU-s each), docker warm {lwarm_tp:5.2f}/s ({lwarm_cpu:.2f} CPU-s each)   ratio "
+          f"{lwarm_tp / lbare_tp:5.2f}x")
     print(f"  load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work "
           "on the machine shares them)")
     ratio = med["docker warm"] / base
