@@ -1,5 +1,5 @@
 # The two commands of the README, and their parts.
-.PHONY: setup demo grade-example test lint fixtures check bench
+.PHONY: setup demo grade-example test lint fixtures check bench images
 
 # The built-in assignments (assignments/<slug>/manifest.toml).
 SLUGS = fc-optim mlp-backprop dnn-optimizers rosenbrock lr-schedules
@@ -16,10 +16,12 @@ demo: setup
 grade-example: setup
 	.venv/bin/grader grade fc-optim examples/fc-optim/adam_no_bias_correction --format table
 
-# Set up, then run every test (and the linter). The portal's browser test needs Debian's
-# chromium: scripts/setup-browser.sh installs it when missing; scale-setup.sh installs the
-# Redis and PostgreSQL servers the scale-out tests start (on free ports, in temporary folders).
+# Set up, then run every test (and the linter). What the tests need is installed when
+# missing: the Docker engine and the sandbox images (docker-setup.sh), Debian's chromium for
+# the portal's browser test (setup-browser.sh), the Redis and PostgreSQL servers the scale-out
+# tests start on free ports in temporary folders (scale-setup.sh).
 test: setup
+	./scripts/docker-setup.sh
 	./scripts/setup-browser.sh
 	./scripts/scale-setup.sh
 	.venv/bin/ruff check .
@@ -40,3 +42,9 @@ bench: setup
 	.venv/bin/python bench/portal_pages.py
 	./scripts/scale-setup.sh
 	.venv/bin/python bench/scale_burst.py
+	./scripts/docker-setup.sh
+	.venv/bin/python bench/docker_sandbox.py
+
+# Build the Docker sandbox's images (base from Debian packages, then the runner) if missing.
+images: setup
+	.venv/bin/grader sandbox build

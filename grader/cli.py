@@ -19,12 +19,14 @@ from .assignments.fixtures import FixtureError, build_fixtures
 from .assignments.loader import AssignmentError, builtin_slugs, load_assignment
 from .config import get_settings
 from .sandbox.base import SandboxError
+from .sandbox_cli import app as sandbox_app
 from .submission import SubmissionError, load_submission
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Autograder for deep-learning optimization homework.")
 fixtures_app = typer.Typer(no_args_is_help=True, help="Build assignment fixtures.")
 app.add_typer(fixtures_app, name="fixtures")
+app.add_typer(sandbox_app, name="sandbox")
 
 
 class Format(StrEnum):
@@ -73,7 +75,7 @@ def grade_cmd(
     try:
         a = load_assignment(assignment, settings)
         sub = load_submission(submission, a, settings)
-        box = make_sandbox(sandbox.value, settings, insecure=insecure)
+        box = make_sandbox(sandbox.value, settings, insecure=insecure, pool_size=0)
     except (AssignmentError, SubmissionError, SandboxError, FixtureError) as exc:
         _fail(str(exc))
     result = grade(a, sub, box, settings)

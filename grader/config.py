@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     result_mb: int = Field(64, description="Bytes of outputs a TODO may send back, MB.")
     file_mb: int = Field(16, description="Largest file a check may write, MB.")
     tmpfs_mb: int = Field(64, description="Size of the sandbox's writable /tmp, MB.")
+    shm_mb: int = Field(16, description="Size of the sandbox's writable /dev/shm, MB.")
 
     # --- submissions -----------------------------------------------------------------
     max_submission_files: int = Field(200, description="Python files accepted in a submission.")
@@ -114,6 +115,29 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         5.0, gt=0, description="Seconds between sweeps for dead workers' jobs and unsent "
                                "messages (run by the server and every worker).")
+
+    # --- Docker sandbox ----------------------------------------------------------------
+    docker_image: str | None = Field(
+        None, description="Runner image to use as is (default: grader-runner:<digest of the "
+                          "harness and Dockerfile>, built by `grader sandbox build`).")
+    docker_base_image: str = Field(
+        "grader-base:bookworm",
+        description="Base of the runner image: grader-base:* is built locally from Debian "
+                    "packages; or an image with python3 (numpy is added if missing), such as "
+                    "python:3.12-slim.")
+    docker_pool_size: int = Field(2, description="Containers kept started and waiting for a "
+                                                 "job (0: start one per job).")
+    docker_memory_mb: int = Field(1024, description="Memory of a container (RAM; swap equals "
+                                                    "it, so none), MB; its tmpfs counts too.")
+    docker_cpus: float = Field(1.0, description="CPUs a container may use (CFS quota).")
+    docker_pids: int = Field(128, description="Processes and threads in a container at once.")
+    docker_uid_base: int = Field(
+        2_100_000, description="Each container runs as a fresh unprivileged uid from "
+                               "[base, base + 100000) (apart from the process sandbox's).")
+    docker_start_seconds: float = Field(30.0, description="Wall-clock seconds a container may "
+                                                          "take to start and import numpy.")
+    docker_runtime: str | None = Field(None, description="OCI runtime (runc, crun...); default: "
+                                                         "the engine's.")
 
     @property
     def repo_root(self) -> Path:

@@ -21,13 +21,17 @@ REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["tests.scale.fixtures"]  # real Redis and PostgreSQL servers
 
 
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI=true a skipped test whose subject is required (a sandbox, a server) is a
     failure."""
-    if call.excinfo is not None and call.excinfo.typename == "Skipped" and CI:
-        if any(item.get_closest_marker(m) for m in ("docker", "sandbox", "servers")):
-            call.excinfo = None
-            raise pytest.fail.Exception(f"required sandbox unavailable under CI=true: {item}")
+    outcome = yield
+    report = outcome.get_result()
+    if CI and report.skipped and any(item.get_closest_marker(m)
+                                     for m in ("docker", "sandbox", "servers")):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"required sandbox or server unavailable under CI=true: {reason}"
 
 
 def pytest_configure(config):

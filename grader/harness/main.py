@@ -8,12 +8,19 @@ Modes:
 
 Every run starts with a ``hello`` frame and ends with a ``done`` frame; a stream without
 ``done`` means the harness itself was killed, which the grader reports as such.
+
+Warm start (the Docker sandbox's pool): ``python -m grader_harness.main WORKDIR --ready``
+imports everything (numpy included), writes ``grader-harness-ready`` on stderr, then waits for
+its one job on stdin. A job's ``wall_seconds`` arms an alarm that ends the harness (and with it
+the container) if the grader that should have stopped it is gone.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import platform
+import signal
 import sys
 import time
 import types
@@ -28,6 +35,9 @@ from .supervisor import ChildRun, output_text, run_child
 
 #: Restarts of a TODO's child after crashes before the rest of its checks are given up.
 MAX_RESTARTS = 8
+
+#: Written on stderr by ``--ready`` once the harness is imported and waits for its job.
+READY_MARKER = b"grader-harness-ready\n"
 
 
 class Emitter:
@@ -228,8 +238,10 @@ def cases(job: dict, emit: Emitter, work: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one job: ``python -m grader_harness.main WORKDIR`` with the job frame on stdin."""
+    """Run one job: ``python -m grader_harness.main WORKDIR [--ready]``, job frame on stdin."""
     argv = sys.argv[1:] if argv is None else argv
+    ready = "--ready" in argv
+    argv = [a for a in argv if a != "--ready"]
     work = argv[0] if argv else os.getcwd()
     os.makedirs(work, exist_ok=True)
     os.chdir(work)
@@ -237,7 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     emit = Emitter(result_fd)
+    if ready:
+        write_all(2, READY_MARKER)
     job = read_frame(0)
+    if job.get("wall_seconds"):
+        # children do not inherit the alarm; the harness's end ends the container
+        signal.alarm(max(1, math.ceil(float(job["wall_seconds"]))))
     emit({"type": "hello", "protocol": PROTOCOL_VERSION, "python": platform.python_version(),
           "numpy": np.__version__, "pid": os.getpid()})
     if job.get("protocol") != PROTOCOL_VERSION:

@@ -217,11 +217,8 @@ def run_child(target: Callable[[ChildIO], None], *, check_seconds: float, total_
                 run.output.feed(chunk)
                 continue
             frames.feed(chunk)
-            while True:
-                # one frame at a time: frames before a damaged one are kept
-                frame = frames.frames_one()
-                if frame is None:
-                    break
+            # one at a time: frames before damage in the same chunk are kept
+            while (frame := frames.frames_one()) is not None:
                 if not isinstance(frame, dict):
                     raise ProtocolError("frame is not an object")
                 if frame.get("type") == "start":

@@ -4,8 +4,9 @@ Isolation (``ProcessSandbox``):
 
 - new user, pid, network, ipc, uts and cgroup namespaces; only loopback inside, so no
   connection reaches the host or the internet; no further user namespaces;
-- a root filesystem built from read-only binds of the system (``/usr`` and friends, plus the
-  interpreter's prefix) and a size-capped private tmpfs at ``/tmp``; no host folder with
+- a read-only root filesystem built from read-only binds of the system (``/usr`` and friends,
+  plus the interpreter's prefix); the only writable places are size-capped private tmpfs at
+  ``/tmp`` and ``/dev/shm``; no host folder with
   reference code, fixtures, other submissions or our own source is mounted: the harness and the
   submission arrive on stdin;
 - when the grader runs as root, each run gets a fresh unprivileged uid, so files of root (such
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from functools import lru_cache
 from pathlib import Path
 
@@ -141,6 +143,8 @@ class ProcessSandbox(Sandbox):
         self.bwrap = bwrap
         self.python = settings.sandbox_python
         self.numpy_path, self.prefix = probe_python(self.python)
+        #: uids of the latest runs (as root), latest last: tests check nothing of them is left.
+        self.used: deque[int] = deque(maxlen=1000)
 
     def _binds(self) -> list[str]:
         args: list[str] = []
@@ -168,7 +172,13 @@ class ProcessSandbox(Sandbox):
         args += self._binds()
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-                 "--dir", "/tmp/work", "--chdir", "/tmp/work"]
+                 "--dir", "/tmp/work",
+                 "--size", str(self.settings.shm_mb << 20), "--perms", "1777", "--tmpfs",
+                 "/dev/shm",
+                 # bwrap's own root and /dev are tmpfs without a size: read-only, or a
+                 # submission could fill the host's memory through them
+                 "--remount-ro", "/dev", "--remount-ro", "/",
+                 "--chdir", "/tmp/work"]
         args += [self.python, "-I", "-S", "-c", BOOTSTRAP, "/tmp/work", self.numpy_path]
         return args
 
@@ -177,6 +187,7 @@ class ProcessSandbox(Sandbox):
         if os.geteuid() != 0:
             return self._run(job, wall_seconds, None)
         with allocate_uid(self.settings.sandbox_uid_base) as uid:
+            self.used.append(uid)
             return self._run(job, wall_seconds, uid)
 
     def _run(self, job: dict, wall_seconds: float, uid: int | None) -> SandboxRun:

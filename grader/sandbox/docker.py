@@ -1,0 +1,574 @@
+"""The Docker sandbox (production): every job in a fresh, locked-down container.
+
+Isolation of one container (used for exactly one job, then destroyed; never ``docker exec``):
+
+- no network (network mode ``none``: loopback only); read-only root filesystem; the only
+  writable places are a size-capped tmpfs at ``/tmp`` (the work dir ``/tmp/work`` is in it,
+  mounted ``nosuid,nodev,noexec``) and a small ``/dev/shm``;
+- a fresh unprivileged uid per container (so ``RLIMIT_NPROC`` counts this job only and no file
+  of root's, such as ``/etc/shadow``, is readable), all capabilities dropped,
+  ``no-new-privileges``, the engine's default seccomp profile, a private IPC namespace;
+- cgroup limits: memory with swap equal to it (no swap), a CPU quota, a pids limit; rlimits
+  for processes, open files and core dumps; ``--init`` (pid 1 reaps orphans, and when the
+  harness ends the pid namespace takes every leftover process with it);
+- no log driver: nothing the code prints is stored by the engine; output is read from the
+  attach stream with caps (results: the harness's limit; stderr: 64 KB);
+- nothing is mounted from the host: the harness is in the image, and the job (the submission's
+  files and the case inputs, never reference code or expected outputs) is streamed to the
+  harness's stdin over the attached socket, then stdin is half-closed;
+- the wall clock is enforced by the grader through the engine (``kill``); the harness also
+  arms an alarm from the job's ``wall_seconds``, so a container ends even if its grader died;
+- containers are created with auto-remove and carry labels naming their grader process; a new
+  ``DockerSandbox`` removes the containers of graders that are gone, and the pool is removed at
+  exit (also after Ctrl-C).
+
+Warm pool: ``docker_pool_size`` containers are kept started with the harness imported (numpy
+included) and blocked on stdin (``grader_harness.main --ready`` announces itself on stderr); a
+job takes one, and the pool starts a replacement in the background. Starting a container is
+most of what Docker costs (about 0.35 s here), so only pre-started containers hide it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import random
+import selectors
+import socket
+import struct
+import threading
+import time
+import weakref
+from collections import deque
+from typing import Any
+
+from ..config import Settings
+from ..harness.main import READY_MARKER
+from ..harness.protocol import pack
+from .base import Sandbox, SandboxError, SandboxRun, decode_run
+from .images import ImageMissing, image_present, runner_image
+from .process import SAFE_ENV
+
+log = logging.getLogger(__name__)
+
+#: Label on every container this sandbox creates; its value is the owning grader process.
+LABEL = "org.dl-autograder.sandbox"
+OWNER_LABEL = "org.dl-autograder.owner"
+#: Extra seconds the in-container alarm gives the grader to kill the container itself.
+ALARM_GRACE_SECONDS = 2.0
+STDERR_LIMIT = 64 << 10
+#: How long a pinged answer (yes or no) is trusted.
+PING_MAX_AGE_SECONDS = 5.0
+
+_engine_lock = threading.Lock()
+_engine: dict[str, Any] = {}
+_ping: dict[str, Any] = {"at": float("-inf"), "ok": False}
+
+
+# --- the engine ------------------------------------------------------------------------
+
+
+def engine() -> Any:
+    """The Docker engine's API client (``docker.APIClient``), one per process.
+
+    Raises:
+        SandboxError: no engine answers.
+    """
+    with _engine_lock:
+        if "api" not in _engine:
+            import docker
+
+            try:
+                client = docker.from_env(version="auto", timeout=60, max_pool_size=64)
+            except docker.errors.DockerException as exc:
+                raise SandboxError(
+                    f"no Docker engine answers ({exc}); start one (scripts/docker-setup.sh "
+                    "installs and starts Debian's docker.io) or use --sandbox process") from exc
+            _engine["api"] = client.api
+        return _engine["api"]
+
+
+def docker_ping() -> bool:
+    """True when a Docker engine answers (the answer is reused for a few seconds)."""
+    now = time.monotonic()
+    if now - _ping["at"] < PING_MAX_AGE_SECONDS:
+        return _ping["ok"]
+    ok = False
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not (host.startswith("unix://") and not os.path.exists(host[len("unix://"):])):
+        try:
+            import docker
+
+            client = docker.from_env(timeout=2)
+            ok = bool(client.ping())
+            client.close()
+        except Exception:  # noqa: BLE001 - any failure means "no engine here"
+            ok = False
+    _ping.update(at=time.monotonic(), ok=ok)
+    return ok
+
+
+# --- who owns a container ---------------------------------------------------------------
+
+
+def _start_time(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def owner_id(pid: int | None = None) -> str:
+    """``host:pid:start-time`` of a grader process (the owner label of its containers)."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+
+
+def _owner_gone(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's grader: not ours to judge
+    return _start_time(int(pid)) != started
+
+
+def remove_stale(api: Any) -> list[str]:
+    """Remove the sandbox containers of grader processes of this host that are gone."""
+    import docker.errors
+
+    removed = []
+    for c in api.containers(all=True, filters={"label": LABEL}):
+        if _owner_gone((c.get("Labels") or {}).get(OWNER_LABEL, "")):
+            try:
+                api.remove_container(c["Id"], force=True)
+                removed.append(c["Id"])
+            except docker.errors.APIError:
+                pass
+    if removed:
+        log.info("removed %d stale sandbox container(s) of graders that are gone", len(removed))
+    return removed
+
+
+# --- the stream ------------------------------------------------------------------------
+
+
+class Demux:
+    """Splits the engine's multiplexed attach stream (8-byte headers) into stdout and stderr.
+
+    ``stdout`` past ``stdout_limit`` sets ``overflow``; ``stderr`` past its limit is dropped.
+    """
+
+    _HEAD = struct.Struct(">BxxxL")
+
+    def __init__(self, stdout_limit: int, stderr_limit: int = STDERR_LIMIT) -> None:
+        self.pending = bytearray()
+        self.out = bytearray()
+        self.err = bytearray()
+        self.stdout_limit = stdout_limit
+        self.stderr_limit = stderr_limit
+        self.overflow = False
+
+    def feed(self, data: bytes) -> None:
+        self.pending += data
+        while len(self.pending) >= 8:
+            stream, size = self._HEAD.unpack_from(self.pending)
+            if len(self.pending) < 8 + size:
+                return
+            payload = bytes(self.pending[8:8 + size])
+            del self.pending[:8 + size]
+            if stream == 1:
+                room = self.stdout_limit - len(self.out)
+                self.out += payload[:max(room, 0)]
+                self.overflow = self.overflow or len(payload) > room
+            else:
+                room = self.stderr_limit - len(self.err)
+                if room > 0:
+                    self.err += payload[:room]
+
+
+class Box:
+    """One container: created, attached, started and waiting for its job on stdin."""
+
+    def __init__(self, api: Any, image: str, settings: Settings) -> None:
+        import docker.errors
+
+        self.api = api
+        self.uid = settings.docker_uid_base + random.randrange(100_000)
+        self.demux = Demux(1)
+        self.sock: Any = None
+        self._raw: Any = None
+        self._waiter: threading.Thread | None = None
+        self.status: int | None = None
+        self.exited = False
+        try:
+            self.id = api.create_container(**container_spec(api, settings, image, self.uid))["Id"]
+        except docker.errors.ImageNotFound as exc:
+            raise ImageMissing(f"the runner image {image} is missing; build it with "
+                               "`grader sandbox build`") from exc
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"the Docker engine refused to create a container: "
+                               f"{exc.explanation or exc}") from exc
+        try:
+            # attach before start: nothing the container writes can be missed
+            self._raw = api.attach_socket(self.id, params={"stdin": 1, "stdout": 1,
+                                                           "stderr": 1, "stream": 1})
+            self.sock = getattr(self._raw, "_sock", self._raw)
+            api.start(self.id)
+            self._await_ready(settings.docker_start_seconds)
+            # asked now, long before the job can end it: the exit code is never missed
+            self._waiter = threading.Thread(target=self._wait_removed, daemon=True,
+                                            name=f"sandbox-wait-{self.id[:12]}")
+            self._waiter.start()
+        except BaseException as exc:
+            self.destroy()
+            if isinstance(exc, docker.errors.APIError):
+                raise SandboxError(f"the Docker engine could not start a container: "
+                                   f"{exc.explanation or exc}") from exc
+            raise
+
+    def _await_ready(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        self.sock.settimeout(None)
+        self.sock.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ)
+        try:
+            while READY_MARKER not in self.demux.err:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise SandboxError("the sandbox container did not start within "
+                                       f"{seconds:g} s (is the machine overloaded?)")
+                if not sel.select(remaining):
+                    continue
+                try:
+                    chunk = self.sock.recv(1 << 16)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    raise SandboxError("the sandbox container ended before it was ready: "
+                                       f"{bytes(self.demux.err).decode(errors='replace')[-800:]}")
+                self.demux.feed(chunk)
+                if self.demux.out:
+                    raise SandboxError("the sandbox container wrote to stdout before its job")
+        finally:
+            sel.close()
+        before, _, after = bytes(self.demux.err).partition(READY_MARKER)
+        self.demux.err = bytearray(before + after)
+
+    def _wait_removed(self) -> None:
+        try:
+            self.status = int(self.api.wait(self.id, timeout=None,
+                                            condition="removed")["StatusCode"])
+        except Exception:  # noqa: BLE001 - removed before we asked: status unknown
+            self.status = None
+        self.exited = True
+
+    def exchange(self, data: bytes, wall_seconds: float, stdout_limit: int,
+                 ) -> tuple[bytes, bytes, bool, bool]:
+        """Send the job, half-close stdin, read the output until the container ends.
+
+        Returns ``(stdout, stderr, timed_out, overflow)``.
+        """
+        demux = self.demux
+        demux.stdout_limit = stdout_limit
+        pending = memoryview(data)
+        timed_out = False
+        deadline = time.monotonic() + wall_seconds
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                eof = False
+                for _, mask in sel.select(remaining):
+                    if mask & selectors.EVENT_WRITE and pending:
+                        try:
+                            n = self.sock.send(pending[:1 << 20])
+                            pending = pending[n:]
+                        except BlockingIOError:
+                            pass
+                        except OSError:  # the container is gone: nothing more to send
+                            pending = pending[:0]
+                        if not pending:
+                            self._half_close()
+                            sel.modify(self.sock, selectors.EVENT_READ)
+                    if mask & selectors.EVENT_READ:
+                        try:
+                            chunk = self.sock.recv(1 << 18)
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            chunk = b""
+                        if not chunk:
+                            eof = True
+                            break
+                        demux.feed(chunk)
+                if eof or demux.overflow:
+                    break
+        finally:
+            sel.close()
+        return bytes(demux.out), bytes(demux.err), timed_out, demux.overflow
+
+    def _half_close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def finish(self, kill: bool, patience_seconds: float = 10.0) -> int | None:
+        """Kill the container if asked, wait until the engine has removed it; its exit code."""
+        if kill:
+            self.kill()
+        if self._waiter is not None:
+            self._waiter.join(patience_seconds)
+            if self._waiter.is_alive():
+                self.destroy()
+                self._waiter.join(patience_seconds)
+        self.close_socket()
+        return self.status
+
+    def kill(self) -> None:
+        import docker.errors
+
+        try:
+            self.api.kill(self.id)
+        except docker.errors.APIError:
+            pass  # already gone
+
+    def destroy(self) -> None:
+        """Remove the container now, whatever it is doing."""
+        import docker.errors
+
+        self.close_socket()
+        if getattr(self, "id", None):
+            try:
+                self.api.remove_container(self.id, force=True)
+            except docker.errors.APIError:
+                pass  # gone already, or its removal is under way
+
+    def close_socket(self) -> None:
+        for obj in (self.sock, self._raw):
+            try:
+                if obj is not None:
+                    obj.close()
+            except OSError:
+                pass
+
+
+def container_spec(api: Any, settings: Settings, image: str, uid: int) -> dict[str, Any]:
+    """``create_container`` arguments for one sandbox container (see the module docstring)."""
+    from docker.types import LogConfig, Ulimit
+
+    mem = f"{settings.docker_memory_mb}m"
+    nproc = settings.nproc + 16
+    host_config = api.create_host_config(
+        network_mode="none",
+        read_only=True,
+        tmpfs={"/tmp": f"rw,nosuid,nodev,noexec,size={settings.tmpfs_mb}m,mode=1777"},
+        shm_size=f"{settings.shm_mb}m",
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        ipc_mode="private",
+        pids_limit=settings.docker_pids,
+        mem_limit=mem,
+        memswap_limit=mem,
+        oom_score_adj=500,
+        nano_cpus=int(settings.docker_cpus * 1e9),
+        ulimits=[Ulimit(name="nproc", soft=nproc, hard=nproc),
+                 Ulimit(name="nofile", soft=1024, hard=1024),
+                 Ulimit(name="core", soft=0, hard=0)],
+        init=True,
+        log_config=LogConfig(type="none"),
+        auto_remove=True,
+        runtime=settings.docker_runtime,
+    )
+    return dict(
+        image=image,
+        command=["python3", "-I", "-m", "grader_harness.main", "/tmp/work", "--ready"],
+        user=f"{uid}:{uid}",
+        stdin_open=True,  # with detach=False this sets StdinOnce: EOF when we hang up
+        detach=False,
+        tty=False,
+        environment=dict(SAFE_ENV),
+        working_dir="/tmp",
+        hostname="sandbox",
+        network_disabled=True,
+        labels={LABEL: "runner", OWNER_LABEL: owner_id()},
+        host_config=host_config,
+    )
+
+
+# --- the warm pool -----------------------------------------------------------------------
+
+
+class WarmPool:
+    """Containers started ahead of demand, each for one job (see the module docstring).
+
+    Each of ``size`` slots keeps one started container ready and starts the next as soon as its
+    container is taken, so up to ``size`` containers start at once.
+    """
+
+    def __init__(self, start: Any, size: int) -> None:
+        self._start = start
+        self._cond = threading.Condition()
+        self._ready: deque[Box] = deque()
+        self._starting = 0
+        self._waiting = 0
+        self._closed = False
+        self.failures = 0
+        self._threads = [threading.Thread(target=self._slot, daemon=True,
+                                          name=f"sandbox-pool-{i}") for i in range(size)]
+        for t in self._threads:
+            t.start()
+
+    def _slot(self) -> None:
+        backoff = 0.5
+        while True:
+            with self._cond:
+                if self._closed:
+                    return
+                self._starting += 1
+            box = None
+            try:
+                box = self._start()
+                backoff = 0.5
+            except Exception as exc:  # noqa: BLE001 - the pool retries; takers start their own
+                self.failures += 1
+                log.warning("warm pool: starting a container failed: %s", exc)
+            with self._cond:
+                self._starting -= 1
+                if box is not None and not self._closed:
+                    self._ready.append(box)
+                self._cond.notify_all()
+                if box is not None and self._closed:
+                    box.destroy()
+                    return
+                while box in self._ready and not self._closed:
+                    self._cond.wait()
+            if box is None:  # the engine failed: try again later, not in a tight loop
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def take(self, patience_seconds: float) -> Box | None:
+        """A ready container, or None when the caller had better start its own.
+
+        Waits (up to ``patience_seconds``) only while a container that nobody else waits for
+        is starting: it will be ready sooner than a new one.
+        """
+        deadline = time.monotonic() + patience_seconds
+        with self._cond:
+            self._waiting += 1
+            try:
+                while not self._closed:
+                    if self._ready:
+                        box = self._ready.popleft()
+                        self._cond.notify_all()
+                        return box
+                    remaining = deadline - time.monotonic()
+                    if self._starting < self._waiting or remaining <= 0:
+                        return None
+                    self._cond.wait(remaining)
+                return None
+            finally:
+                self._waiting -= 1
+
+    def ready_ids(self) -> list[str]:
+        with self._cond:
+            return [b.id for b in self._ready]
+
+    def close(self, patience_seconds: float = 10.0) -> None:
+        """Stop refilling and remove the ready containers (in parallel)."""
+        with self._cond:
+            self._closed = True
+            boxes = list(self._ready)
+            self._ready.clear()
+            self._cond.notify_all()
+        killers = [threading.Thread(target=b.destroy, daemon=True) for b in boxes]
+        for t in killers:
+            t.start()
+        deadline = time.monotonic() + patience_seconds
+        for t in killers + self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+
+
+# --- the sandbox -------------------------------------------------------------------------
+
+_live: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for box in list(_live):
+        box.close()
+
+
+atexit.register(_close_all)
+
+
+def _harness_limit(job: dict) -> int:
+    return int(job["limits"].get("result_bytes", 64 << 20)) * 4 + (64 << 20)
+
+
+class DockerSandbox(Sandbox):
+    """Runs each job in a fresh hardened container, from a warm pool when one is ready."""
+
+    name = "docker"
+
+    def __init__(self, settings: Settings, pool_size: int | None = None) -> None:
+        """Connect to the engine, check the runner image, clean up, start the pool.
+
+        Raises:
+            SandboxError: no engine answers.
+            ImageMissing: the runner image is not built (``grader sandbox build``).
+        """
+        self.settings = settings
+        self.api = engine()
+        self.image = runner_image(settings)
+        if not image_present(self.api, self.image):
+            raise ImageMissing(f"the Docker sandbox's runner image {self.image} is not built "
+                               "(or the harness changed since); build it with `grader sandbox "
+                               "build`")
+        remove_stale(self.api)
+        #: ``(container id, uid)`` of the containers jobs ran in, latest last.
+        self.used: deque[tuple[str, int]] = deque(maxlen=1000)
+        size = settings.docker_pool_size if pool_size is None else pool_size
+        self.pool = WarmPool(self.start_box, size) if size > 0 else None
+        _live.add(self)
+
+    def start_box(self) -> Box:
+        """Start a container and wait until its harness is ready."""
+        return Box(self.api, self.image, self.settings)
+
+    def run(self, job: dict, wall_seconds: float) -> SandboxRun:
+        t0 = time.monotonic()
+        job = {**job, "own_pid_namespace": True,
+               "wall_seconds": wall_seconds + ALARM_GRACE_SECONDS}
+        data = pack(job)
+        limit = _harness_limit(job)
+        box = None
+        try:
+            if self.pool is not None:
+                box = self.pool.take(self.settings.docker_start_seconds)
+            if box is None:
+                box = self.start_box()
+            self.used.append((box.id, box.uid))
+            out, err, timed_out, overflow = box.exchange(data, wall_seconds, limit)
+            code = box.finish(kill=timed_out or overflow)
+        finally:
+            if box is not None and not box.exited:
+                box.destroy()
+        code = None if (timed_out or overflow) else code
+        run = decode_run(out, err, code, timed_out, time.monotonic() - t0, self.name, limit)
+        if overflow:
+            run.protocol_error = f"more than {limit} bytes of results; the sandbox was stopped"
+        return run
+
+    def close(self) -> None:
+        """Remove the pool's containers (also done at exit)."""
+        if self.pool is not None:
+            self.pool.close()
+        _live.discard(self)
