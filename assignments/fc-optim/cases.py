@@ -224,8 +224,14 @@ def _away_from_kinks(X, params, margin=1e-3):
     return True
 
 
-def fc_net_cases(seed=50, count=2, dims=((15, [20, 30], 10), (12, [16], 5))):
-    """Nets with inputs chosen so no hidden pre-activation is within 1e-3 of ReLU's kink."""
+def fc_net_cases(seed=50, count=2, dims=((15, [20, 30], 10), (12, [16], 5)), small=False):
+    """Nets with inputs chosen so no hidden pre-activation is within 1e-3 of ReLU's kink.
+
+    ``small``: a 3-layer net of about 200 parameters, for the numerical gradient check (whose
+    cost grows with the parameter count: two loss evaluations per parameter).
+    """
+    if small:
+        dims = ((8, [10, 6], 4),)
     rng = _rng(seed)
     cases = []
     for n_in, hidden, c in dims[:count]:
