@@ -30,11 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from grader.jobs import grade_job  # noqa: E402
+
 from grader.assignments.fixtures import load_fixtures  # noqa: E402
 from grader.assignments.loader import load_assignment  # noqa: E402
 from grader.config import Settings  # noqa: E402
 from grader.engine import grade  # noqa: E402
-from grader.jobs import grade_job  # noqa: E402
 from grader.sandbox.docker import DockerSandbox, docker_ping  # noqa: E402
 from grader.sandbox.process import BareRunner  # noqa: E402
 from grader.submission import files_submission  # noqa: E402

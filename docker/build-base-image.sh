@@ -24,24 +24,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# The mirror: the first deb822 stanza (or one-line entry) serving $release itself.
-mirror=
-if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-  mirror=$(awk -v rel="$release" '
-    /^[[:space:]]*$/ { if (uri != "" && hit) { print uri; exit } uri = ""; hit = 0; next }
-    /^URIs:/ { uri = $2 }
-    /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == rel) hit = 1 }
-    END { if (uri != "" && hit) print uri }' /etc/apt/sources.list.d/debian.sources | head -n1)
-fi
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
-  mirror=$(awk -v rel="$release" '$1 == "deb" && $3 == rel { print $2; exit }' \
-    /etc/apt/sources.list)
-fi
-if [ -z "$mirror" ]; then
-  echo "build-base-image: no Debian mirror for $release found in /etc/apt/sources.list.d/" \
-       "debian.sources or /etc/apt/sources.list" >&2
-  exit 1
-fi
+# The mirror serving $release, as this machine's apt sources name it.
+mirror=$("$(dirname "$0")/debian-mirror.sh" "$release") || exit 1
 
 if ! command -v debootstrap >/dev/null 2>&1; then
   echo "build-base-image: installing debootstrap"

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         "/usr/bin/python3",
         description="Interpreter used inside the process sandbox; must import numpy and live "
                     "where an unprivileged user can read it (Debian: python3 + python3-numpy).")
+    process_memory_mb: int = Field(
+        1536, description="Memory of a whole process-sandbox run (every process of it, its "
+                          "/tmp included), MB; enforced by a cgroup when the grader runs as "
+                          "root on a machine with cgroups.")
+    process_cpus: float = Field(1.0, description="CPUs a whole process-sandbox run may use "
+                                                 "(cgroup CFS quota, with the memory one).")
     sandbox_uid_base: int = Field(
         1_900_000, description="When the grader runs as root, each sandbox runs as a fresh "
                                "unprivileged uid from [base, base + 100000).")
@@ -60,6 +66,14 @@ class Settings(BaseSettings):
     max_submission_kb: int = Field(10240, description="Total size of a submission "
                                                       "(uncompressed), KB.")
     max_archive_members: int = Field(20000, description="Entries read from a zip archive.")
+    notebook_code_kb: int = Field(
+        256, gt=0, description="Text of a notebook's code cells (outputs and text cells do "
+                               "not count) reduced to a module, KB; a larger one is refused "
+                               "(413) before it is parsed.")
+    notebook_cpu_seconds: float = Field(
+        5.0, gt=0, description="CPU seconds reducing one notebook to its definitions may "
+                               "take, in the API and again in the worker; past it the "
+                               "submission is refused (413).")
 
     # --- the service (``grader serve``) --------------------------------------------------
     data_dir: Path | None = Field(
@@ -84,6 +98,14 @@ class Settings(BaseSettings):
     max_bundle_kb: int = Field(
         20480, description="Largest assignment bundle (zip, uncompressed total), KB.")
     max_roster_rows: int = Field(5000, description="Students in one roster CSV upload.")
+    submissions_per_hour: int = Field(
+        20, ge=0, description="Submissions one student may make to one assignment in any "
+                              "hour (429 past it, with Retry-After); course instructors are "
+                              "exempt; 0: no limit.")
+    max_pending_per_student: int = Field(
+        2, ge=0, description="Submissions of one student (all assignments) queued or being "
+                             "graded at once (429 past it, with Retry-After); course "
+                             "instructors are exempt; 0: no limit.")
 
     # --- the web portal ----------------------------------------------------------------
     session_hours: float = Field(12.0, gt=0, description="Hours a portal sign-in lasts (the "
@@ -92,6 +114,35 @@ class Settings(BaseSettings):
                                 "when the service is reached over HTTPS).")
     portal_poll_seconds: float = Field(1.5, gt=0, description="Seconds between the portal's "
                                        "status requests while a grading is pending.")
+    # --- course tools (issue 15): similarity, LTI 1.3 ---------------------------------
+    similarity_noise_chars: int = Field(
+        25, ge=5, description="Similarity: shared runs of normalized code shorter than this "
+                              "many characters are ignored (copydetect's noise threshold).")
+    similarity_guarantee_chars: int = Field(
+        30, ge=5, description="Similarity: shared runs this long or longer are always found "
+                              "(copydetect's guarantee threshold; at least the noise one).")
+    similarity_max_pairs: int = Field(200, ge=1, description="Similarity: most similar "
+                                                             "pairs listed.")
+    lti_base_url: str | None = Field(
+        None, description="LTI: this service's public URL as the LMS reaches it, e.g. "
+                          "https://grader.example.edu (default: http://HOST:PORT); the login, "
+                          "launch and JWKS URLs are under it.")
+    lti_state_seconds: float = Field(
+        600.0, gt=0, description="LTI: seconds between the OIDC login and the launch within "
+                                 "which the launch is accepted.")
+    lti_leeway_seconds: float = Field(
+        60.0, ge=0, description="LTI: clock skew allowed on an id_token's exp and iat, "
+                                "seconds.")
+    lti_http_seconds: float = Field(
+        20.0, gt=0, description="LTI: timeout of one request to the LMS (JWKS, token, scores, "
+                                "roster), seconds.")
+    lti_passback_poll_seconds: float = Field(
+        2.0, gt=0, description="LTI: seconds between looks at the score outbox (a grading "
+                               "also wakes the sender at once in the embedded queue).")
+    lti_passback_max_attempts: int = Field(
+        8, ge=1, description="LTI: tries to send one score before it is marked failed (with "
+                             "backoff: 10 s, 20 s, 40 s...).")
+
     # --- scale-out (``GRADER_QUEUE=celery``: ``grader worker`` processes on any machines) ---
     queue: Literal["embedded", "celery"] = Field(
         "embedded", description="embedded: the server's own thread pool grades (one server "
@@ -138,6 +189,17 @@ class Settings(BaseSettings):
                                                           "take to start and import numpy.")
     docker_runtime: str | None = Field(None, description="OCI runtime (runc, crun...); default: "
                                                          "the engine's.")
+
+    # --- operations: logs and metrics --------------------------------------------------
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text, or one JSON object per line (with the request "
+                            "and job ids; docker-compose.yml sets json).")
+    metrics_token: str | None = Field(
+        None, description="If set, GET /metrics needs 'Authorization: Bearer <this>' (else "
+                          "it is open: keep it off the internet, e.g. behind the proxy).")
+    metrics_port: int = Field(
+        0, ge=0, description="TCP port of a `grader worker`'s own /metrics (sandbox start "
+                             "times, gradings run); 0: none.")
 
     @property
     def repo_root(self) -> Path:

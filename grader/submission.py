@@ -9,6 +9,7 @@ Every limit (file count, file size, total size, archive entries, compression rat
 
 from __future__ import annotations
 
+import ast
 import io
 import stat
 import zipfile
@@ -29,11 +30,17 @@ class SubmissionTooLarge(SubmissionError):
 
 @dataclass
 class Submission:
-    """Files to grade and notes about how they were obtained."""
+    """Files to grade and notes about how they were obtained.
+
+    ``dropped_names`` (notebooks only): each top-level name the notebook defines that the
+    extracted module does not, with a one-line reason naming its cell ("cell 2: `EPS =
+    load()` calls load(), so it was not kept"), to explain a NameError in the feedback.
+    """
 
     files: dict[str, bytes]
     notes: list[str] = field(default_factory=list)
     submitted: list[str] = field(default_factory=list)
+    dropped_names: dict[str, str] = field(default_factory=dict)
 
 
 # --- reading the raw files -------------------------------------------------------------
@@ -216,7 +223,7 @@ def layout(raw: dict[str, bytes], assignment: Assignment, settings: Settings) ->
             files[rel] = starter[rel]
             notes.append(f"{rel} was not submitted; the starter's copy was graded in its place")
     for rel in m.given_files:
-        if rel in files and files[rel] != starter[rel]:
+        if rel in files and code_differs(files[rel], starter[rel]):
             notes.append(f"{rel} is given code: your copy was replaced by the assignment's")
         files[rel] = starter[rel]
     for rel in sorted(starter):
@@ -229,10 +236,50 @@ def layout(raw: dict[str, bytes], assignment: Assignment, settings: Settings) ->
     return Submission(files=files, notes=notes, submitted=submitted)
 
 
+def _code_of(data: bytes) -> str | None:
+    """A canonical dump of the module's AST without docstrings (None if it does not
+    parse); the empty string for a module with no code (comments, docstrings, blanks)."""
+    try:
+        tree = ast.parse(data.decode("utf-8"))
+    except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError, RecursionError):
+        return None
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or ([ast.Pass()] if not isinstance(node, ast.Module) else [])
+    if not tree.body:
+        return ""
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def code_differs(submitted: bytes, given: bytes) -> bool:
+    """Whether a submitted copy of a given file held code that matters: it has code (not
+    only comments, docstrings and blank lines) and that code differs from the given copy's
+    (compared as ASTs without docstrings). A copy that does not parse counts as different
+    unless it is blank."""
+    if submitted == given:
+        return False
+    mine = _code_of(submitted)
+    if mine == "":
+        return False
+    if mine is None:
+        return bool(submitted.strip())
+    return mine != _code_of(given)
+
+
 def from_notebook(data: bytes, name: str, assignment: Assignment,
                   settings: Settings) -> Submission:
-    """Reduce a notebook to the assignment's module (see ``grader.notebook``)."""
-    from .notebook import NotebookError, notebook_to_module
+    """Reduce a notebook to the assignment's module (see ``grader.notebook``), within the
+    settings' bounds (``notebook_code_kb``, ``notebook_cpu_seconds``).
+
+    Raises:
+        SubmissionTooLarge: over a bound of the reduction. SubmissionError: not a notebook,
+            or an assignment that is not graded from one.
+    """
+    from .notebook import NotebookError, NotebookTooLarge, reduce_notebook
 
     m = assignment.manifest
     if not m.notebook_module:
@@ -240,14 +287,18 @@ def from_notebook(data: bytes, name: str, assignment: Assignment,
             f"{m.slug} is graded from your {', '.join(m.submission_files)}; submit those files "
             "(a folder or a zip), not a notebook")
     try:
-        source, notes = notebook_to_module(data, name)
+        reduction = reduce_notebook(data, name, max_code_bytes=settings.notebook_code_kb << 10,
+                                    max_cpu_seconds=settings.notebook_cpu_seconds)
+    except NotebookTooLarge as exc:
+        raise SubmissionTooLarge(str(exc)) from exc
     except NotebookError as exc:
         raise SubmissionError(str(exc)) from exc
-    files = {m.notebook_module: source.encode()}
+    files = {m.notebook_module: reduction.source.encode()}
     starter = assignment.starter_files()
     for rel in m.given_files:
         files[rel] = starter[rel]
-    return Submission(files=files, notes=notes, submitted=[m.notebook_module])
+    return Submission(files=files, notes=reduction.notes, submitted=[m.notebook_module],
+                      dropped_names=reduction.dropped_names)
 
 
 def load_submission(path: Path, assignment: Assignment, settings: Settings) -> Submission:

@@ -121,3 +121,26 @@ def test_check_command_passes_for_fc_optim():
     assert res.returncode == 0, res.stdout + res.stderr
     assert "assignment OK" in res.stdout
     assert "reference scores 100 / 100" in res.stdout
+
+
+def test_export_gradescope_with_extensions(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("student,extra_late_days\nada@uni.edu,two\n")
+    out = tmp_path / "ag.zip"
+    res = run("export-gradescope", "rosenbrock", "-o", str(out), "--no-wheels",
+              "--extensions", str(bad))
+    assert res.returncode == 1 and not out.exists()
+    assert res.stderr.strip() == ("error: extensions line 2: extra_late_days must be a whole "
+                                  "number; got 'two'")
+    good = tmp_path / "good.csv"
+    good.write_text("student,due_at,extra_late_days,extra_submissions,reason\n"
+                    "ada@uni.edu,2030-01-02T03:04:05,1,2,medical\n")
+    res = run("export-gradescope", "rosenbrock", "-o", str(out), "--no-wheels",
+              "--extensions", str(good), "--max-submissions", "3")
+    assert res.returncode == 0, res.stderr
+    with zipfile.ZipFile(out) as zf:
+        config = json.loads(zf.read("config.json"))
+    assert config["extensions"] == {"ada@uni.edu": {"due_at": "2030-01-02T03:04:05+00:00",
+                                                    "extra_late_days": 1,
+                                                    "extra_submissions": 2}}
+    assert config["policy"]["max_submissions"] == 3

@@ -96,3 +96,92 @@ def test_given_file_is_replaced_and_noted(tmp_path, fc_optim, settings):
     assert sub.files["utils/solver.py"] == fc_optim.starter_files()["utils/solver.py"]
     assert "utils/solver.py is given code: your copy was replaced by the assignment's" in \
         sub.notes
+
+
+# --- given files: "your copy was replaced" only when it held code (issue 11 item 9) -------
+
+REPLACED = "nndl/__init__.py is given code: your copy was replaced by the assignment's"
+
+
+def _with_init(tmp_path, fc_optim, init: bytes | None):
+    files = reference_with(fc_optim, {})
+    files.pop("nndl/__init__.py", None)
+    if init is not None:
+        files["nndl/__init__.py"] = init
+    for rel, data in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    return files
+
+
+@pytest.mark.parametrize("init,noted", [
+    (None, False),
+    (b"", False),
+    (b"\n\n# my package\n   \n", False),
+    (b'"""My own docstring, not the starter\'s."""\n# and a comment\n', False),
+    ("STARTER", False),
+    ("STARTER_WITH_COMMENTS", False),
+    (b"from .layers import *\n", True),
+    (b'"""Doc."""\nimport os\nos.system("echo hi")\n', True),
+    (b"def broken(:\n", True),
+])
+def test_given_init_note_only_when_it_held_code(tmp_path, fc_optim, settings, init, noted):
+    starter = fc_optim.starter_files()["nndl/__init__.py"]
+    if init == "STARTER":
+        init = starter
+    elif init == "STARTER_WITH_COMMENTS":
+        init = b"# copied from the course page\n" + starter + b"\n\n# end\n"
+    _with_init(tmp_path, fc_optim, init)
+    sub = load_submission(tmp_path, fc_optim, settings)
+    assert sub.files["nndl/__init__.py"] == starter  # always the assignment's copy
+    assert (REPLACED in sub.notes) is noted, sub.notes
+    assert not [n for n in sub.notes if "given code" in n and not n.startswith("nndl/")]
+
+
+def test_code_differs_compares_code_not_docstrings():
+    from grader.submission import code_differs
+
+    given = b'"""Given."""\ndef f(x):\n    """Doc."""\n    return x\n'
+    assert not code_differs(b'"""Other."""\ndef f(x):\n    return x  # same\n', given)
+    assert code_differs(b'def f(x):\n    return x + 1\n', given)
+    assert not code_differs(given, given)
+
+
+# --- notebooks: bounds and the names left out (issue 12 item 6, issue 11 item 8) -----------
+
+
+def _notebook(*sources: str) -> bytes:
+    import json
+
+    return json.dumps({"nbformat": 4, "cells": [
+        {"cell_type": "code", "source": s, "metadata": {}} for s in sources]}).encode()
+
+
+def test_notebook_submission_reports_dropped_names(tmp_path, settings):
+    from grader.assignments.loader import load_assignment
+
+    rosenbrock = load_assignment("rosenbrock", settings)
+    path = tmp_path / "HW.ipynb"
+    path.write_bytes(_notebook("import numpy as np\nEPS = 10 ** -8\nSCALE = load_scale()",
+                               "def f(x):\n    return x * SCALE + EPS"))
+    sub = load_submission(path, rosenbrock, settings)
+    module = sub.files[rosenbrock.manifest.notebook_module].decode()
+    assert "EPS = 10 ** -8" in module and "load_scale" not in module
+    assert sub.dropped_names == {
+        "SCALE": "cell 1: `SCALE = load_scale()` calls load_scale(), so it was not kept"}
+
+
+def test_notebook_over_the_code_limit_is_refused_before_parsing(tmp_path):
+    from grader.assignments.loader import load_assignment
+    from grader.submission import SubmissionTooLarge
+
+    settings = Settings(notebook_code_kb=1)
+    rosenbrock = load_assignment("rosenbrock", settings)
+    path = tmp_path / "HW.ipynb"
+    path.write_bytes(_notebook("x = 1\n" * 200))
+    with pytest.raises(SubmissionTooLarge) as exc:
+        load_submission(path, rosenbrock, settings)
+    assert str(exc.value) == (
+        "the code cells of HW.ipynb hold 1,200 characters of code; the limit is 1,024 "
+        "(outputs and text cells do not count). Remove generated or pasted code cells and "
+        "submit again")

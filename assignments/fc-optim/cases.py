@@ -81,6 +81,41 @@ def random_steps(rule, seed=0):
     return cases
 
 
+def epsilon_config(rule, seed=4):
+    """A non-default epsilon that matters: small second moments, epsilon = 1e-3 (so ignoring
+    config['epsilon'], or adding it to the weights or after the division, shows on every
+    element; epsilon inside or outside the square root are both accepted)."""
+    rng = _rng(seed)
+    cases = []
+    for shape in [(5,), (3, 4)]:
+        w = rng.randn(*shape)
+        dw = rng.randn(*shape) * 1e-3
+        config = _state(rule, rng, shape)
+        config["a"] = rng.uniform(1e-7, 1e-5, size=shape)
+        if rule == "adam":
+            config["v"] = rng.randn(*shape) * 1e-3
+        config["epsilon"] = 1e-3
+        cases.append({"name": f"epsilon 1e-3, shape {shape}", "inputs": {
+            "w": w, "dw": dw, "config": config}})
+    return cases
+
+
+def dead_units(rule, seed=5):
+    """Zero gradients on units whose state is zero ("dead units"): the step there must be 0,
+    not NaN (a division by sqrt(a) with no epsilon)."""
+    rng = _rng(seed)
+    cases = []
+    for shape in [(6,), (4, 3)]:
+        w = rng.randn(*shape)
+        dw = rng.randn(*shape)
+        dead = rng.rand(*shape) < 0.5
+        dead.flat[0] = True
+        dw[dead] = 0.0
+        cases.append({"name": f"config None, half the gradients exactly 0, shape {shape}",
+                      "inputs": {"w": w, "dw": dw, "config": None}})
+    return cases
+
+
 def default_config(rule, seed=1):
     """config=None: every default must be filled in (and state initialised)."""
     rng = _rng(seed)
@@ -109,7 +144,7 @@ def chained(rule, seed=2, steps=5):
     return cases
 
 
-def training(rule, seed=3, iterations=60):
+def training(rule, seed=3, iterations=30):
     """A small tanh network on three Gaussian blobs, trained with the student's rule (a
     visible check: students see their loss curve against the reference's)."""
     rng = _rng(seed)
@@ -120,21 +155,21 @@ def training(rule, seed=3, iterations=60):
     params = {"W1": rng.randn(d, h) * 0.3, "b1": np.zeros(h),
               "W2": rng.randn(h, c) * 0.3, "b2": np.zeros(c)}
     batches = np.stack([rng.choice(len(X), size=30, replace=False) for _ in range(iterations)])
-    lr = {"sgd_momentum": 5e-2, "sgd_nesterov_momentum": 5e-2, "rmsprop": 5e-3,
-          "adam": 1e-2}[rule]
+    lr = {"sgd_momentum": 1e-1, "sgd_nesterov_momentum": 1e-1, "rmsprop": 1e-2,
+          "adam": 2e-2}[rule]
     return [{"name": f"{iterations} iterations, learning rate {lr:g}", "inputs": {
         "X": X, "y": y, "params": params, "batches": batches,
         "config": {"learning_rate": lr}},
         "meta": {"plot": "loss_curve", "function": "softmax loss of a small tanh network"}}]
 
 
-def trajectory(rule):
+def trajectory(rule, steps=40):
     """An elongated 2-D quadratic bowl (condition number 10), from the same start for all."""
-    lr = {"sgd_momentum": 2e-2, "sgd_nesterov_momentum": 2e-2, "rmsprop": 5e-2,
-          "adam": 1e-1}[rule]
-    return [{"name": f"80 steps, learning rate {lr:g}", "inputs": {
+    lr = {"sgd_momentum": 4e-2, "sgd_nesterov_momentum": 4e-2, "rmsprop": 1e-1,
+          "adam": 2e-1}[rule]
+    return [{"name": f"{steps} steps, learning rate {lr:g}", "inputs": {
         "A": np.array([[1.0, 0.0], [0.0, 10.0]]), "b": np.array([0.0, 0.0]),
-        "start": np.array([-4.0, 2.0]), "steps": 80, "config": {"learning_rate": lr}},
+        "start": np.array([-4.0, 2.0]), "steps": steps, "config": {"learning_rate": lr}},
         "meta": {"plot": "trajectory_2d", "function": "0.5 * (x^2 + 10 y^2)"}}]
 
 
@@ -171,16 +206,22 @@ def relu_forward_visible():
     return [{"name": "notebook cell", "inputs": {"x": x}}]
 
 
-def relu_random(seed=20, backward=False, limit=None):
+def relu_random(seed=20, backward=False, limit=None, zeros=True):
+    """Random inputs; with ``zeros``, every fourth element exactly 0 (ReLU's kink: any
+    derivative in [0, 1] is accepted there), else all at least 1e-3 away from it."""
     rng = _rng(seed)
     cases = []
     for shape in [(4, 6), (3, 2, 5), (9,)][:limit]:
         x = rng.randn(*shape)
-        x.flat[::4] = 0.0  # exact zeros: ReLU'(0) = 0 by this homework's convention
+        if zeros:
+            x.flat[::4] = 0.0
+        else:
+            x[np.abs(x) < 1e-3] += 0.01
         inputs = {"x": x}
         if backward:
             inputs["dout"] = rng.randn(*shape)
-        cases.append({"name": f"shape {shape}, with exact zeros", "inputs": inputs})
+        label = "with exact zeros" if zeros else "away from 0"
+        cases.append({"name": f"shape {shape}, {label}", "inputs": inputs})
     return cases
 
 
@@ -188,9 +229,11 @@ def affine_relu_cases(seed=30, backward=False):
     rng = _rng(seed)
     cases = []
     for n, d, m in [(4, 6, 5), (2, 3, 7)]:
-        x, w, b = rng.randn(n, d), rng.randn(d, m), rng.randn(m)
-        a = x @ w + b
-        a[np.abs(a) < 1e-3] += 0.1
+        while True:  # pre-activations away from ReLU's kink
+            x, w, b = rng.randn(n, d), rng.randn(d, m), rng.randn(m)
+            a = x @ w + b
+            if np.min(np.abs(a)) > 1e-3:
+                break
         inputs = {"x": x, "w": w, "b": b}
         if backward:
             inputs["a"] = a
@@ -224,7 +267,8 @@ def _away_from_kinks(X, params, margin=1e-3):
     return True
 
 
-def fc_net_cases(seed=50, count=2, dims=((15, [20, 30], 10), (12, [16], 5)), small=False):
+def fc_net_cases(seed=50, count=2, dims=((15, [20, 30], 10), (12, [16], 5)), small=False,
+                 regs=(0.0, 3.14)):
     """Nets with inputs chosen so no hidden pre-activation is within 1e-3 of ReLU's kink.
 
     ``small``: a 3-layer net of about 200 parameters, for the numerical gradient check (whose
@@ -235,7 +279,7 @@ def fc_net_cases(seed=50, count=2, dims=((15, [20, 30], 10), (12, [16], 5)), sma
     rng = _rng(seed)
     cases = []
     for n_in, hidden, c in dims[:count]:
-        for reg in (0.0, 3.14):
+        for reg in regs:
             while True:
                 n = 3 + len(cases)
                 sizes = [n_in] + list(hidden) + [c]

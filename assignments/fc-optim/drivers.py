@@ -1,74 +1,42 @@
-"""Drivers of fc-optim: how each check exercises the student's code (runs in the sandbox).
+"""Drivers of fc-optim: how each check exercises the student's code.
 
-Each driver takes the harness context ``ctx`` (fresh copies of the case inputs in
-``ctx.inputs``, the student's function in ``ctx.target``, other student objects through
-``ctx.resolve``) and returns a dict of named outputs. Drivers hold no reference solution: the
-fakes below return *arbitrary* values of the right shapes, so a TODO that calls another TODO is
-checked for its own wiring; the training check uses a small tanh network written here, whose
-code is not any TODO's.
+Drivers run in the grader's trusted process. ``ctx.target`` and ``ctx.student(...)`` are the
+student's functions and classes in the sandbox: each call sends that call's arguments (fresh
+copies of the case inputs) to the check's child and returns what the student's code returned,
+as plain data. Everything the verdict compares with is computed here or comes from the
+fixtures: the training loop's gradients and losses (a small tanh network, not a TODO of this
+homework), the finite differences of the gradient check. Composite checks declare their
+blocks in the manifest: the student's calls of those functions are answered by the reference
+(outside the sandbox), so the composite is judged by its result whatever it calls.
 """
 
 import numpy as np
 
-# --- helpers -------------------------------------------------------------------------------
-
-
-def _snapshot(value):
-    """A deep copy of plain data, so later in-place updates cannot change what we recorded."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: _snapshot(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_snapshot(v) for v in value)
-    return value
-
-
-def _pair(out, name, first, second):
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise TypeError(f"{name} must return a tuple ({first}, {second}); it returned "
-                        f"{type(out).__name__}")
-    return out
-
-
-def _triple(out, name):
-    if not isinstance(out, tuple) or len(out) != 3:
-        raise TypeError(f"{name} must return a tuple (dx, dw, db); it returned "
-                        f"{type(out).__name__}")
-    return out
-
-
-def _fake(index, salt, shape):
-    rng = np.random.RandomState(10007 * (index + 1) + salt)
-    return rng.randn(*shape)
-
+FC = "nndl.fc_net:FullyConnectedNet"
 
 # --- update rules --------------------------------------------------------------------------
 
 
 def optim_step(ctx):
     """One call ``next_w, config = rule(w, dw, config)``; ``config`` may be absent (None)."""
-    rule = ctx.target
-    w, dw = ctx.inputs["w"], ctx.inputs["dw"]
-    if ctx.inputs["config"] is None:
-        out = rule(w, dw)
-    else:
-        out = rule(w, dw, ctx.inputs["config"])
-    next_w, config = _pair(out, rule.__name__, "next_w", "config")
-    # dw as it is after the call: compared (outside the sandbox) with the original
-    return {"next_w": _snapshot(next_w), "config": _snapshot(config), "dw_after": dw.copy()}
+    args = [ctx.inputs["w"], ctx.inputs["dw"]]
+    if ctx.inputs["config"] is not None:
+        args.append(ctx.inputs["config"])
+    out, (after, _) = ctx.call(ctx.target, *args, return_args=True)
+    next_w, config = ctx.pair(out, "the update rule", "next_w", "config")
+    # dw as it is after the call: compared with the original (rules must not modify dw)
+    return {"next_w": next_w, "config": config, "dw_after": after[1]}
 
 
 def optim_chain(ctx):
     """Several steps in a row, the student's own ``config`` (state) carried from step to step."""
-    rule = ctx.target
     w = ctx.inputs["w"]
     config = ctx.inputs["config"]
     steps = []
     for dw in ctx.inputs["dws"]:
-        out = rule(w, dw.copy()) if config is None and not steps else rule(w, dw.copy(), config)
-        next_w, config = _pair(out, rule.__name__, "next_w", "config")
-        steps.append({"next_w": _snapshot(next_w), "config": _snapshot(config)})
+        args = [w, dw] if config is None and not steps else [w, dw, config]
+        next_w, config = ctx.pair(ctx.target(*args), "the update rule", "next_w", "config")
+        steps.append({"next_w": next_w, "config": config})
         w = np.array(next_w, dtype=np.float64, copy=True)
     return {"steps": steps}
 
@@ -93,26 +61,27 @@ def _tanh_net_loss(params, X, y):
 
 
 def train_net(ctx):
-    """Train a small tanh network with the student's update rule; report the loss curve.
+    """Train a small tanh network with the student's update rule; the loss curve.
 
-    Inputs: ``X`` (N, D), ``y`` (N,), initial ``params``, ``batches`` (iterations, B) of row
-    indices, ``config`` (hyperparameters; each parameter gets its own copy, as Solver does).
+    The network, its gradients and its losses are computed here; the sandbox only sees each
+    parameter's ``(w, dw, config)`` and returns ``(next_w, config)``. Inputs: ``X`` (N, D),
+    ``y`` (N,), initial ``params``, ``batches`` (iterations, B) of row indices, ``config``
+    (each parameter gets its own copy, as Solver does).
     """
-    rule = ctx.target
     X, y = ctx.inputs["X"], ctx.inputs["y"]
     params = ctx.inputs["params"]
-    base = ctx.inputs["config"]
-    configs = {k: dict(base) for k in params}
+    first, _ = _tanh_net_loss(params, X, y)
+    names = sorted(params)
+    configs = {k: dict(ctx.inputs["config"]) for k in names}
     losses = []
     for idx in ctx.inputs["batches"]:
         loss, grads = _tanh_net_loss(params, X[idx], y[idx])
         losses.append(loss)
-        for k in params:
-            out = rule(params[k], grads[k], configs[k])
-            next_w, configs[k] = _pair(out, rule.__name__, "next_w", "config")
-            params[k] = np.asarray(next_w, dtype=np.float64)
+        outs = ctx.many(ctx.target, [[params[k], grads[k], configs[k]] for k in names])
+        for k, out in zip(names, outs, strict=True):
+            next_w, configs[k] = ctx.pair(out, "the update rule", "next_w", "config")
+            params[k] = ctx.array(next_w, np.shape(params[k]), "next_w")
     final, _ = _tanh_net_loss(params, X, y)
-    first, _ = _tanh_net_loss(ctx.inputs["params"], X, y)
     return {"initial_loss": float(first), "final_loss": float(final),
             "losses": np.asarray(losses, dtype=np.float64)}
 
@@ -122,16 +91,18 @@ def trajectory_2d(ctx):
 
     The path (steps + 1, 2) and f along it are plotted for students against the reference's.
     """
-    rule = ctx.target
     A, b = ctx.inputs["A"], ctx.inputs["b"]
     p = ctx.inputs["start"]
     config = ctx.inputs["config"]
     path = [p.copy()]
     for _ in range(int(ctx.inputs["steps"])):
         grad = A @ p + b
-        next_p, config = _pair(rule(p, grad, config), rule.__name__, "next_w", "config")
+        next_p, config = ctx.pair(ctx.target(p, grad, config), "the update rule", "next_w",
+                                  "config")
         p = np.array(next_p, dtype=np.float64, copy=True).reshape(2)
         path.append(p.copy())
+        if not np.all(np.isfinite(p)):
+            break
     path = np.array(path)
     values = 0.5 * np.einsum("ni,ij,nj->n", path, A, path) + path @ b
     return {"path": path, "values": values}
@@ -140,21 +111,74 @@ def trajectory_2d(ctx):
 # --- layers --------------------------------------------------------------------------------
 
 
+def _close(a, b, skip=None):
+    try:
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if a.shape != b.shape:
+        return False
+    err = np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    if skip is not None:
+        err = np.where(skip, 0.0, err)
+    return bool(np.all(err <= 1e-6))
+
+
+def _checked_cache(ctx, kept, documented, backward, grads_of, skip=None):
+    """The cache a forward pass returned, as compared: the documented one when the student's
+    own backward pass computes the right gradients from what they stored (a cache of their own
+    layout that their pair uses consistently is correct), else what they stored."""
+    cache = ctx.get(kept[1])
+    pairs = zip(cache, documented, strict=False) if isinstance(cache, (tuple, list)) else ()
+    same = isinstance(cache, (tuple, list)) and isinstance(documented, tuple) and \
+        len(cache) >= len(documented) and all(_close(c, d) for c, d in pairs)
+    if same or (not isinstance(documented, tuple) and _close(cache, documented)):
+        return cache
+    try:
+        ref = ctx.reference(backward)
+    except RuntimeError:  # no reference here (a student pack): compared as stored
+        return cache
+    dout = np.random.RandomState(7).randn(*np.shape(ctx.get(kept[0])))
+    try:
+        own = ctx.call(ctx.student(backward), dout, kept[1])
+    except ctx.Fault:
+        return cache
+    want = ref(dout, documented)
+    own, want = grads_of(own), grads_of(want)
+    if own is not None and len(own) == len(want) and all(
+            _close(o, w, skip if i == 0 else None)
+            for i, (o, w) in enumerate(zip(own, want, strict=True))):
+        ctx.notes.append("your cache differs from the documented one, but your backward pass "
+                         "uses it correctly: accepted")
+        return documented
+    return cache
+
+
+def _grads(value):
+    return list(value) if isinstance(value, tuple) else [value]
+
+
 def affine_forward(ctx):
-    out = ctx.target(ctx.inputs["x"], ctx.inputs["w"], ctx.inputs["b"])
-    out, _cache = _pair(out, "affine_forward", "out", "cache")
-    return {"out": out}
+    x, w, b = ctx.inputs["x"], ctx.inputs["w"], ctx.inputs["b"]
+    kept = ctx.call(ctx.target, x, w, b, keep=True)
+    out, _cache = ctx.pair(ctx.get(kept), "affine_forward", "out", "cache")
+    cache = _checked_cache(ctx, kept, (x, w, b), "nndl.layers:affine_backward", _grads)
+    return {"out": out, "cache": cache}
 
 
 def affine_backward(ctx):
     x, w, b = ctx.inputs["x"], ctx.inputs["w"], ctx.inputs["b"]
-    dx, dw, db = _triple(ctx.target(ctx.inputs["dout"], (x, w, b)), "affine_backward")
+    dx, dw, db = ctx.triple(ctx.target(ctx.inputs["dout"], (x, w, b)), "affine_backward")
     return {"dx": dx, "dw": dw, "db": db}
 
 
 def relu_forward(ctx):
-    out, _cache = _pair(ctx.target(ctx.inputs["x"]), "relu_forward", "out", "cache")
-    return {"out": out}
+    x = ctx.inputs["x"]
+    kept = ctx.call(ctx.target, x, keep=True)
+    out, _cache = ctx.pair(ctx.get(kept), "relu_forward", "out", "cache")
+    cache = _checked_cache(ctx, kept, x, "nndl.layers:relu_backward", _grads, skip=x == 0)
+    return {"out": out, "cache": cache}
 
 
 def relu_backward(ctx):
@@ -162,141 +186,127 @@ def relu_backward(ctx):
 
 
 def affine_relu_forward(ctx):
+    """The sandwich's output (its blocks are answered by the reference)."""
     out = ctx.target(ctx.inputs["x"], ctx.inputs["w"], ctx.inputs["b"])
-    out, _cache = _pair(out, "affine_relu_forward", "out", "cache")
+    out, _cache = ctx.pair(out, "affine_relu_forward", "out", "cache")
     return {"out": out}
 
 
 def affine_relu_backward(ctx):
-    x, w, b = ctx.inputs["x"], ctx.inputs["w"], ctx.inputs["b"]
-    a = ctx.inputs["a"]
-    dx, dw, db = _triple(ctx.target(ctx.inputs["dout"], ((x, w, b), a)), "affine_relu_backward")
-    return {"dx": dx, "dw": dw, "db": db}
-
-
-# --- fakes for recording stubs: right shapes, arbitrary values ---------------------------------
-
-
-def fake_affine_forward(i, x, w, b):
-    x = np.asarray(x)
-    return _fake(i, 1, (x.shape[0], np.shape(w)[1])), (x, w, b)
-
-
-def fake_relu_forward(i, x):
-    return np.abs(_fake(i, 2, np.shape(x))), x
-
-
-def fake_affine_relu_forward(i, x, w, b):
-    x = np.asarray(x)
-    a = _fake(i, 3, (x.shape[0], np.shape(w)[1]))
-    return np.abs(_fake(i, 4, a.shape)), ((x, w, b), a)
-
-
-def _xwb(cache, name):
-    if not (isinstance(cache, tuple) and len(cache) == 3):
-        raise TypeError(f"{name} received a cache that is not the (x, w, b) tuple made by the "
-                        f"forward pass")
-    return cache
-
-
-def fake_affine_backward(i, dout, cache):
-    x, w, b = _xwb(cache, "affine_backward")
-    return (_fake(i, 5, np.shape(x)), _fake(i, 6, np.shape(w)), _fake(i, 7, np.shape(b)))
-
-
-def fake_relu_backward(i, dout, cache):
-    return _fake(i, 8, np.shape(dout))
-
-
-def fake_affine_relu_backward(i, dout, cache):
-    if not (isinstance(cache, tuple) and len(cache) == 2):
-        raise TypeError("affine_relu_backward received a cache that is not the "
-                        "(fc_cache, relu_cache) pair made by affine_relu_forward")
-    x, w, b = _xwb(cache[0], "affine_relu_backward")
-    return (_fake(i, 9, np.shape(x)), _fake(i, 10, np.shape(w)), _fake(i, 11, np.shape(b)))
+    """The sandwich's gradients, from the cache of the student's own forward sandwich (whatever
+    its layout) and, as an alternative, from the starter's ``(fc_cache, relu_cache)``: the
+    backward pass passes if either is right (blocks answered by the reference)."""
+    x, w, b, a = ctx.inputs["x"], ctx.inputs["w"], ctx.inputs["b"], ctx.inputs["a"]
+    dout = ctx.inputs["dout"]
+    alternatives, errors = [], []
+    for make_cache in ("own", "starter"):
+        try:
+            if make_cache == "own":
+                fwd = ctx.call(ctx.student("nndl.layer_utils:affine_relu_forward"), x, w, b,
+                               keep=True)
+                cache = fwd[1]
+            else:
+                cache = ((x, w, b), a)
+            dx, dw, db = ctx.triple(ctx.target(dout, cache), "affine_relu_backward")
+            alternatives.append({"dx": dx, "dw": dw, "db": db})
+        except ctx.Fault as fault:
+            errors.append(fault)
+    if not alternatives:
+        raise errors[-1]
+    return alternatives[0] if len(alternatives) == 1 else {"_alternatives": alternatives}
 
 
 # --- FullyConnectedNet ---------------------------------------------------------------------
 
 
-def _bare_net(ctx):
-    """A FullyConnectedNet with the case's parameters, built without the student's __init__
-    (a separate TODO), with the attributes the given code of __init__ sets."""
-    cls = ctx.resolve("nndl.fc_net:FullyConnectedNet")
-    net = cls.__new__(cls)
-    params = ctx.inputs["params"]
-    net.params = params
-    net.reg = float(ctx.inputs["reg"])
-    net.num_layers = len(params) // 2
-    net.dtype = np.float64
-    net.use_batchnorm = False
-    net.use_dropout = False
-    net.dropout_param = {}
-    net.bn_params = []
-    return net
-
-
 def fc_init(ctx):
-    """Construct the net; report parameter shapes, weight spread and biases."""
-    cls = ctx.target
-    np.random.seed(int(ctx.inputs["seed"]))
-    net = cls(list(ctx.inputs["hidden_dims"]), input_dim=int(ctx.inputs["input_dim"]),
-              num_classes=int(ctx.inputs["num_classes"]),
-              weight_scale=float(ctx.inputs["weight_scale"]), reg=float(ctx.inputs["reg"]),
-              dtype=np.float64)
-    params = getattr(net, "params", None)
+    """Construct the net with the student's __init__; parameter shapes, spread, biases."""
+    ctx.seed(int(ctx.inputs["seed"]))
+    net = ctx.new(ctx.target, list(ctx.inputs["hidden_dims"]),
+                  input_dim=int(ctx.inputs["input_dim"]),
+                  num_classes=int(ctx.inputs["num_classes"]),
+                  weight_scale=float(ctx.inputs["weight_scale"]), reg=float(ctx.inputs["reg"]),
+                  dtype="float64")
+    params = ctx.get(net.params)
     if not isinstance(params, dict):
-        raise TypeError("self.params must be a dict of parameters")
+        ctx.fail("self.params must be a dict of parameters")
     L = len(ctx.inputs["hidden_dims"]) + 1
     shapes, spread, biases = {}, {}, {}
     for i in range(1, L + 1):
         for name in (f"W{i}", f"b{i}"):
             if name not in params:
-                raise KeyError(f"self.params has no '{name}' (layers are numbered from 1)")
+                ctx.fail(f"self.params has no '{name}' (layers are numbered from 1)")
             shapes[name] = [int(s) for s in np.shape(params[name])]
-        spread[f"W{i}"] = float(np.std(params[f"W{i}"]))
+        spread[f"W{i}"] = float(np.std(np.asarray(params[f"W{i}"], dtype=np.float64)))
         biases[f"b{i}"] = np.asarray(params[f"b{i}"], dtype=np.float64)
     return {"shapes": shapes, "weight_std": spread, "biases": biases,
-            "param_count": len(params), "num_layers": int(getattr(net, "num_layers", -1))}
+            "param_count": len(params)}
+
+
+def _net(ctx):
+    """A FullyConnectedNet made by the student's own constructor, then given the case's state
+    (parameters, and what the given code of __init__ sets). If the constructor raises (it is
+    a TODO of its own), the net is made without it, and the feedback says so."""
+    params = ctx.inputs["params"]
+    L = len(params) // 2
+    dims = [np.shape(params["W1"])[0]] + [np.shape(params[f"W{i}"])[1] for i in range(1, L + 1)]
+    cls = ctx.student(FC)
+    reg = float(ctx.inputs["reg"])
+    try:
+        net = ctx.new(cls, dims[1:-1], input_dim=dims[0], num_classes=dims[-1], reg=reg,
+                      weight_scale=1e-2, dtype="float64")
+    except ctx.Fault:  # the constructor's own fault (its message stays with its own check)
+        net = ctx.call(ctx.lib("bare"), cls, keep=True)
+        ctx.notes.append("your FullyConnectedNet.__init__ raised, so this check built the net "
+                         "without it")
+    for attr, value in (("params", params), ("reg", reg), ("num_layers", L),
+                        ("dtype", "float64"), ("use_batchnorm", False), ("use_dropout", False),
+                        ("dropout_param", {}), ("bn_params", [])):
+        ctx.set(net, attr, value)
+    return net
 
 
 def fc_loss(ctx):
-    """Loss and gradients (and test-mode scores) of a net with given parameters."""
-    net = _bare_net(ctx)
+    """Loss and gradients (and test-mode scores) of a net with the case's parameters."""
+    net = _net(ctx)
     X, y = ctx.inputs["X"], ctx.inputs["y"]
-    out = net.loss(X, y)
-    loss, grads = _pair(out, "FullyConnectedNet.loss", "loss", "grads")
-    result = {"loss": _snapshot(loss), "grads": _snapshot(grads)}
+    loss, grads = ctx.pair(net.loss(X, y), "FullyConnectedNet.loss", "loss", "grads")
+    result = {"loss": loss, "grads": grads}
     if ctx.params.get("scores"):
-        result["scores"] = _snapshot(net.loss(X))
+        result["scores"] = net.loss(X)
     return result
 
 
-def _numerical_gradient(f, x, h=1e-5):
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f()
-        x[ix] = old - h
-        fxmh = f()
-        x[ix] = old
-        grad[ix] = (fxph - fxmh) / (2 * h)
-        it.iternext()
-    return grad
-
-
 def fc_gradcheck(ctx):
-    """Analytic gradients and centered-difference gradients of the student's own loss."""
-    net = _bare_net(ctx)
+    """Analytic gradients, and centered differences of the student's own loss at entries of
+    every parameter chosen here (computed here from the losses the student's code returned)."""
+    net = _net(ctx)
     X, y = ctx.inputs["X"], ctx.inputs["y"]
-    loss, grads = _pair(net.loss(X, y), "FullyConnectedNet.loss", "loss", "grads")
-    loss, grads = _snapshot(loss), _snapshot(grads)
-
-    def f():
-        return float(net.loss(X, y)[0])
-
-    numerical = {name: _numerical_gradient(f, net.params[name]) for name in sorted(net.params)}
-    return {"loss": loss, "grads": grads, "numerical": numerical}
+    loss, grads = ctx.pair(net.loss(X, y), "FullyConnectedNet.loss", "loss", "grads")
+    if not isinstance(grads, dict):
+        ctx.fail("grads must be a dict with the keys of self.params")
+    rng = np.random.RandomState(int(ctx.params.get("seed", 7)))
+    h = 1e-5
+    edits, where = [], []
+    params = ctx.inputs["params"]
+    for name in sorted(params):
+        size = int(np.size(params[name]))
+        picks = rng.choice(size, size=min(size, int(ctx.params.get("entries", 6))),
+                           replace=False)
+        for flat in sorted(int(i) for i in picks):
+            edits += [[name, flat, h], [name, flat, -h]]
+            where.append((name, flat))
+    values = ctx.call(ctx.lib("perturbed_calls"), net.loss, [X, y], {}, net.params, edits, [0])
+    values = np.asarray(values, dtype=np.float64)
+    numerical, analytic = {}, {}
+    for k, (name, flat) in enumerate(where):
+        numerical.setdefault(name, []).append((values[2 * k] - values[2 * k + 1]) / (2 * h))
+        g = grads.get(name)
+        try:
+            analytic.setdefault(name, []).append(float(np.asarray(g, dtype=np.float64)
+                                                       .reshape(-1)[flat]))
+        except (TypeError, ValueError, IndexError):
+            analytic.setdefault(name, []).append(float("nan"))
+    return {"loss": loss, "grads": grads,
+            "sampled": {k: np.asarray(v) for k, v in analytic.items()},
+            "numerical": {k: np.asarray(v) for k, v in numerical.items()}}

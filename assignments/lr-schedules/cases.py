@@ -7,10 +7,13 @@ and over the grid of k the "annealing" slide suggests, for epochs 1..50; the upd
 small worked example (CS231n-style linspace arrays) with the slides' hyperparameters.
 
 Hidden cases: random weights of several shapes and scales, a non-zero starting state, betas
-other than the defaults (with beta1 = 0.9 and beta2 = 0.999 a missing bias correction or a
-typo'd second-moment correction can hide on a first step), config=None (defaults), chained steps
-that carry the state, random alpha0 and k over long epoch ranges, staircases with other step
-lengths (the drop epochs are where off-by-one errors show).
+other than the defaults and other than each other (with beta1 = 0.9 and beta2 = 0.99 a missing
+bias correction hides on a first step), config=None (defaults), chained steps that carry the
+state, an epsilon that matters (small second moments: ignoring config['epsilon'] shows, both
+placements of epsilon are accepted), zero gradients from zero state ("dead units": the step
+there is 0, never NaN) for every adaptive rule, random alpha0 and k over long epoch ranges,
+staircases with other step lengths and the epochs either side of every drop (where off-by-one
+errors show).
 """
 
 import numpy as np
@@ -81,6 +84,51 @@ def random_steps(rule, seed=0):
     return cases
 
 
+def epsilon_config(rule, seed=4):
+    """A non-default epsilon that matters: gradients and second moments so small that
+    epsilon = 1e-3 changes every element's step (ignoring config['epsilon'], or adding it
+    after the division, shows everywhere; inside or outside the square root are both
+    accepted)."""
+    rng = _rng(seed)
+    cases = []
+    for shape in [(5,), (3, 4)]:
+        w = rng.randn(*shape)
+        dw = rng.randn(*shape) * 1e-3
+        config = _state(rule, rng, shape)
+        config["v" if rule == "adagrad" else "s"] = rng.uniform(1e-7, 1e-5, size=shape)
+        if rule == "adam":
+            config["v"] = rng.randn(*shape) * 1e-3
+        config["epsilon"] = 1e-3
+        cases.append({"name": f"epsilon 1e-3, shape {shape}", "inputs": {
+            "w": w, "dw": dw, "config": config}})
+    return cases
+
+
+def dead_units(rule, seed=5):
+    """Zero gradients on units whose state is zero ("dead units"): the step there must be 0,
+    not NaN (a division by sqrt(s) with no epsilon). Once from config=None, once from a
+    state that is zero on the dead units only, with other hyperparameters."""
+    rng = _rng(seed)
+    cases = []
+    for k, shape in enumerate([(6,), (4, 3)]):
+        w = rng.randn(*shape)
+        dw = rng.randn(*shape)
+        dead = rng.rand(*shape) < 0.5
+        dead.flat[0] = True
+        dw[dead] = 0.0
+        if k == 0:
+            cases.append({"name": f"config None, half the gradients exactly 0, shape {shape}",
+                          "inputs": {"w": w, "dw": dw, "config": None}})
+            continue
+        config = _state(rule, rng, shape)
+        for key in ("v", "s"):
+            if key in config and rule != "momentum":
+                config[key][dead] = 0.0
+        cases.append({"name": f"state 0 where the gradient is 0, shape {shape}",
+                      "inputs": {"w": w, "dw": dw, "config": config}})
+    return cases
+
+
 def default_config(rule, seed=1):
     """config=None: every default must be filled in (and the state initialised)."""
     rng = _rng(seed)
@@ -103,6 +151,8 @@ def chained(rule, seed=2, steps=5):
         config = None if k == 0 else {
             kk: vv for kk, vv in _state(rule, rng, shape).items()
             if kk in ("learning_rate", "beta1", "beta2")}
+        if config is not None and rule != "momentum":
+            config["epsilon"] = 1e-3  # matters next to squared gradients of order 0.1..10
         cases.append({"name": f"{steps} chained steps, "
                               f"{'default config' if config is None else 'custom config'}",
                       "inputs": {"w": w, "dws": dws, "config": config}})
@@ -163,6 +213,23 @@ def schedule_random(schedule, seed=10):
         cases.append({"name": f"alpha0 = {alpha0:.3f}, k = {k:.3f}"
                               + (f", every {every}" if schedule == "staircase_decay" else ""),
                       "inputs": {"epochs": epochs, "kwargs": kwargs}})
+    return cases
+
+
+def staircase_boundaries(seed=30):
+    """The epochs either side of every drop (every * m and every * m + 1), for steps of 1, 4
+    and 25 epochs, with alpha0 and k other than the defaults."""
+    rng = _rng(seed)
+    cases = []
+    for every in (1, 4, 25):
+        alpha0 = float(rng.uniform(0.05, 0.8))
+        k = float(rng.uniform(0.3, 0.9))
+        epochs = sorted({e for m in range(0, 7) for e in (every * m, every * m + 1)
+                         if e >= 1} | {2, 3})
+        cases.append({"name": f"every {every}: the epochs either side of each drop "
+                              f"(alpha0 = {alpha0:.3f}, k = {k:.3f})",
+                      "inputs": {"epochs": epochs,
+                                 "kwargs": {"alpha0": alpha0, "k": k, "every": every}}})
     return cases
 
 

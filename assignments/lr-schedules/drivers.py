@@ -1,62 +1,47 @@
-"""Drivers of lr-schedules: how each check exercises the student's code (runs in the sandbox).
+"""Drivers of lr-schedules: how each check exercises the student's code.
 
-Each driver takes the harness context ``ctx`` (fresh copies of the case inputs in
-``ctx.inputs``, the student's function in ``ctx.target``) and returns a dict of named outputs.
-Drivers hold no reference solution: the training checks use a small tanh network (update rules)
-and mini-batch SGD on a linear regression (decay schedules) written here, neither of which is a
-TODO of this homework.
+Drivers run in the grader's trusted process. ``ctx.target`` is the student's function in the
+sandbox: each call sends that call's arguments (fresh copies of the case inputs) to the
+check's child and returns what the student's code returned, as plain data. Everything the
+verdict compares with is computed here or comes from the fixtures:
+
+- update rules: one step, or several chained steps carrying the student's own ``config``;
+  the training check trains a small tanh network (not a TODO of this homework) whose losses
+  and gradients are computed here: the sandbox sees only each parameter's ``(w, dw, config)``
+  and returns ``(next_w, config)``;
+- decay schedules: the rate for each epoch number (one operation for all of them); the
+  training check runs mini-batch SGD on a linear regression here, with the student's rates.
+
+X and y of the training checks never enter the sandbox.
 """
 
 import numpy as np
-
-# --- helpers -------------------------------------------------------------------------------
-
-
-def _snapshot(value):
-    """A deep copy of plain data, so later in-place updates cannot change what we recorded."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: _snapshot(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_snapshot(v) for v in value)
-    return value
-
-
-def _pair(out, name, first, second):
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise TypeError(f"{name} must return a tuple ({first}, {second}); it returned "
-                        f"{type(out).__name__}")
-    return out
-
 
 # --- update rules --------------------------------------------------------------------------
 
 
 def optim_step(ctx):
     """One call ``next_w, config = rule(w, dw, config)``; ``config`` may be absent (None)."""
-    rule = ctx.target
-    w, dw = ctx.inputs["w"], ctx.inputs["dw"]
-    if ctx.inputs["config"] is None:
-        out = rule(w, dw)
-    else:
-        out = rule(w, dw, ctx.inputs["config"])
-    next_w, config = _pair(out, rule.__name__, "next_w", "config")
-    # dw as it is after the call: compared (outside the sandbox) with the original
-    return {"next_w": _snapshot(next_w), "config": _snapshot(config), "dw_after": dw.copy()}
+    args = [ctx.inputs["w"], ctx.inputs["dw"]]
+    if ctx.inputs["config"] is not None:
+        args.append(ctx.inputs["config"])
+    out, (after, _) = ctx.call(ctx.target, *args, return_args=True)
+    next_w, config = ctx.pair(out, "the update rule", "next_w", "config")
+    # dw as it is after the call: compared with the original (rules must not modify dw)
+    return {"next_w": next_w, "config": config, "dw_after": after[1]}
 
 
 def optim_chain(ctx):
-    """Several steps in a row, the student's own ``config`` (state) carried from step to step."""
-    rule = ctx.target
+    """Several steps in a row, the student's own ``config`` (state) carried from step to step;
+    the first call passes no config when the case's is None (the defaults fill it in)."""
     w = ctx.inputs["w"]
     config = ctx.inputs["config"]
     steps = []
     for dw in ctx.inputs["dws"]:
-        out = rule(w, dw.copy()) if config is None and not steps else rule(w, dw.copy(), config)
-        next_w, config = _pair(out, rule.__name__, "next_w", "config")
-        steps.append({"next_w": _snapshot(next_w), "config": _snapshot(config)})
-        w = np.array(next_w, dtype=np.float64, copy=True)
+        args = [w, dw] if config is None and not steps else [w, dw, config]
+        next_w, config = ctx.pair(ctx.target(*args), "the update rule", "next_w", "config")
+        steps.append({"next_w": next_w, "config": config})
+        w = ctx.array(next_w, np.shape(w), f"next_w of step {len(steps)}").copy()
     return {"steps": steps}
 
 
@@ -80,71 +65,86 @@ def _tanh_net_loss(params, X, y):
 
 
 def train_net(ctx):
-    """Train a small tanh network with the student's update rule; report the loss curve.
+    """Train a small tanh network with the student's update rule; the loss curve.
 
     Inputs: ``X`` (N, D), ``y`` (N,), initial ``params``, ``batches`` (iterations, B) of row
     indices, ``config`` (hyperparameters; each parameter gets its own copy, as Solver does).
+    The four parameters' steps of one iteration are independent: one operation for them.
     """
-    rule = ctx.target
     X, y = ctx.inputs["X"], ctx.inputs["y"]
     params = ctx.inputs["params"]
-    base = ctx.inputs["config"]
-    configs = {k: dict(base) for k in params}
+    first, _ = _tanh_net_loss(params, X, y)
+    names = sorted(params)
+    configs = {k: dict(ctx.inputs["config"]) for k in names}
     losses = []
-    for idx in ctx.inputs["batches"]:
-        loss, grads = _tanh_net_loss(params, X[idx], y[idx])
-        losses.append(loss)
-        for k in params:
-            out = rule(params[k], grads[k], configs[k])
-            next_w, configs[k] = _pair(out, rule.__name__, "next_w", "config")
-            params[k] = np.asarray(next_w, dtype=np.float64)
-    final, _ = _tanh_net_loss(params, X, y)
-    first, _ = _tanh_net_loss(ctx.inputs["params"], X, y)
+    with np.errstate(all="ignore"):
+        for idx in ctx.inputs["batches"]:
+            loss, grads = _tanh_net_loss(params, X[idx], y[idx])
+            losses.append(loss)
+            outs = ctx.many(ctx.target, [[params[k], grads[k], configs[k]] for k in names])
+            for k, out in zip(names, outs, strict=False):
+                next_w, configs[k] = ctx.pair(out, "the update rule", "next_w", "config")
+                params[k] = ctx.array(next_w, np.shape(params[k]), "next_w")
+            if not all(np.all(np.isfinite(v)) for v in params.values()):
+                break  # diverged: the final loss says so
+        final, _ = _tanh_net_loss(params, X, y)
     return {"initial_loss": float(first), "final_loss": float(final),
             "losses": np.asarray(losses, dtype=np.float64)}
-
 
 
 # --- decay schedules -------------------------------------------------------------------------
 
 
-def _rate(value, name, epoch):
-    try:
-        rate = float(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name}({epoch}, ...) must return a number; it returned "
-                        f"{type(value).__name__}") from exc
-    return rate
+def _rates(ctx, epochs, kwargs):
+    """The student's schedule at each epoch number (keyword arguments ``kwargs``), as floats;
+    the case fails with a clear message if one is not a number."""
+    values = ctx.call(ctx.helper("call_each"), ctx.target,
+                      [[[int(e)], dict(kwargs)] for e in epochs])
+    if not isinstance(values, list) or len(values) != len(epochs):
+        ctx.fail("the schedule could not be called once per epoch number")
+    rates = []
+    for e, value in zip(epochs, values, strict=True):
+        shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        call = f"the schedule called with epoch_num={int(e)}" + (f", {shown}" if shown else "")
+        if value is None:
+            ctx.fail(f"{call} returned None; it must return the learning rate, a number")
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            what = getattr(value, "type_name", type(value).__name__)
+            ctx.fail(f"{call} returned a {what}; it must return a number")
+        if arr.size != 1:
+            ctx.fail(f"{call} returned an array of shape {arr.shape}; it must return one "
+                     "number")
+        rates.append(float(arr.reshape(-1)[0]))
+    return np.asarray(rates, dtype=np.float64)
 
 
 def schedule_values(ctx):
     """The learning rate the schedule gives for each epoch number of the case."""
-    fn = ctx.target
-    kwargs = ctx.inputs["kwargs"]
-    rates = [_rate(fn(int(e), **kwargs), fn.__name__, int(e)) for e in ctx.inputs["epochs"]]
-    return {"rates": np.asarray(rates, dtype=np.float64)}
+    return {"rates": _rates(ctx, list(ctx.inputs["epochs"]), ctx.inputs["kwargs"])}
 
 
 def schedule_train(ctx):
     """Mini-batch SGD on a linear regression (squared loss / 2), one learning rate per epoch
-    from the student's schedule; epochs are numbered from 1."""
-    fn = ctx.target
+    from the student's schedule; epochs are numbered from 1. Only the epoch numbers and the
+    schedule's settings enter the sandbox."""
     X, y = ctx.inputs["X"], ctx.inputs["y"]
     batch = int(ctx.inputs["batch"])
-    kwargs = ctx.inputs["kwargs"]
+    order = ctx.inputs["order"]
+    rates = _rates(ctx, list(range(1, len(order) + 1)), ctx.inputs["kwargs"])
     w = np.zeros(X.shape[1])
 
     def loss(w):
         return float(0.5 * np.mean((X @ w - y) ** 2))
 
     first = loss(w)
-    rates, losses = [], []
-    for epoch, order in enumerate(ctx.inputs["order"], start=1):
-        rate = _rate(fn(epoch, **kwargs), fn.__name__, epoch)
-        rates.append(rate)
-        for i in range(0, len(order), batch):
-            idx = order[i:i + batch]
-            w = w - rate * X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)
-        losses.append(loss(w))
-    return {"initial_loss": first, "final_loss": loss(w),
-            "rates": np.asarray(rates), "losses": np.asarray(losses)}
+    losses = []
+    with np.errstate(all="ignore"):
+        for rate, perm in zip(rates, order, strict=True):
+            for i in range(0, len(perm), batch):
+                idx = perm[i:i + batch]
+                w = w - rate * X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)
+            losses.append(loss(w))
+    return {"initial_loss": first, "final_loss": loss(w), "rates": rates,
+            "losses": np.asarray(losses)}

@@ -1,346 +1,444 @@
-"""Drivers of mlp-backprop: how each check exercises the student's code (runs in the sandbox).
+"""Drivers of mlp-backprop: how each check exercises the student's code.
 
-Each driver takes the harness context ``ctx`` and returns a dict of named outputs. Drivers hold
-no solution. Layers are built without the student's constructors (``_layer``) and step with the
-given ``update_weights``; a backward pass's gradients are read off the update it makes
-((W_before - W_after) / learning_rate), so updating W directly or through update_weights are
-the same. Where a backward pass calls a derivative TODO, the derivative is replaced on the
-layer by the case's values (computed outside, by the instructor's case generator), so a bug
-in the derivative is charged to the derivative only. Numerical gradients use the given forward
-passes. Section 2's stochastic rules are judged by the mean and spread of many calls, with the
-random generators seeded so that a grading is reproducible.
+Drivers run in the grader's trusted process. ``ctx.target`` and ``ctx.student(...)`` are the
+student's functions and classes in the sandbox: each call sends that call's arguments (fresh
+copies of the case inputs) to the check's child and returns what the student's code returned,
+as plain data. Everything a verdict compares with is computed here or comes from the fixtures:
+
+- layers are built with the student's own constructors (seeded: the handout's constructors
+  draw random weights, and Hidden_Vondrick prints its exponent), then given the state under
+  test; a backward pass's gradients are read off the update it makes to its own layer
+  ((before - after) / learning rate, computed here), so updating W in place, through
+  update_weights or by assignment are the same;
+- a backward pass that calls a derivative TODO declares it as a block in the manifest: its
+  calls are answered by the reference, outside the sandbox, so a bug in the derivative is
+  charged to the derivative only, and the same holds for the layers a network's backward_prop
+  calls and for the activations predict calls;
+- the numerical gradient check takes the student's network loss (the given forward_prop) at
+  points chosen here (``perturbed_calls``: the loss is evaluated in the sandbox, the finite
+  differences are taken here); training losses and error rates are computed here from the
+  parameters the student's backward passes reached;
+- Section 2's rules run on gradients computed here; the stochastic rules are judged by the
+  mean and spread of many calls (batched in one operation), never by matching one draw.
 """
-
-import random
 
 import numpy as np
 
 MOD = "mlp_backprop"
+VONDRICK_RATE = 0.0005  # the hard-coded learning rate of Hidden_Vondrick's W and c (given line)
+EXPONENT_STEP = 0.001  # the exponent's step size (given line)
+CONSTRUCTOR_SEED = 0
 
-# --- helpers -------------------------------------------------------------------------------
-
-
-def _given_update(W, b, del_W, del_b, learning_rate):
-    """Base.update_weights of the handout (given code)."""
-    W -= (learning_rate * del_W)
-    b -= (learning_rate * del_b)
-    return W, b
+# --- building the student's objects -------------------------------------------------------
 
 
-def _layer(ctx, name, **attrs):
-    """A layer of the student's class, built without its constructor (given code that draws
-    random weights and prints), with the case's parameters and the given update_weights."""
-    cls = ctx.resolve(f"{MOD}:{name}")
-    layer = cls.__new__(cls)
-    for key, value in attrs.items():
-        setattr(layer, key, value)
-    weights = attrs.get("W", attrs.get("w"))
-    if weights is not None:
-        layer.input_dims, layer.output_dims = np.shape(weights)
-    layer.update_weights = _given_update
+def _new(ctx, name, *args):
+    """An object of the student's class ``name`` made by its own constructor; if that raises,
+    one made without it (the state under test is set afterwards either way), with a note."""
+    cls = ctx.student(f"{MOD}:{name}")
+    try:
+        return ctx.new(cls, *args)
+    except ctx.Fault as fault:
+        obj = ctx.call(ctx.lib("bare"), cls, keep=True)
+        note = (f"your {name}.__init__ raised {fault.error.get('type', 'an error')}; this "
+                f"check built the {name} without it and set the state under test itself")
+        if note not in ctx.notes:
+            ctx.notes.append(note)
+        return obj
+
+
+def _layer(ctx, kind, dims, state):
+    """A layer of class ``kind`` (``Hidden``, ``Hidden_Vondrick``, ``Output``) of ``dims``
+    (input_dims, output_dims), made by the student's constructor after seeding numpy, then
+    given ``state`` (W and c, or w and b; U and the exponent)."""
+    d_in, d_out = (int(d) for d in dims)
+    ctx.seed(CONSTRUCTOR_SEED)
+    layer = _new(ctx, kind, d_in, d_out)
+    ctx.call(ctx.helper("set_attrs"), layer,
+             {"input_dims": d_in, "output_dims": d_out, **state})
     return layer
 
 
-class _Fixed:
-    """Stands in for a derivative TODO: returns the case's values (and records the call)."""
-
-    def __init__(self, *values):
-        self.values = values
-        self.calls = 0
-
-    def __call__(self, *args):
-        self.calls += 1
-        out = tuple(np.array(v, copy=True) for v in self.values)
-        return out[0] if len(out) == 1 else out
-
-
-def _arr(value, what):
-    if value is None:
-        raise TypeError(f"{what} is None (missing return?)")
-    return np.asarray(value, dtype=np.float64)
-
-
-def _implied(before, after, rate, what):
-    """The gradient a step used: (before - after) / rate."""
-    return (before - _arr(after, what)) / rate
-
-
-def _numerical(f, x, h=1e-6):
-    grad = np.zeros_like(x, dtype=np.float64)
-    for ix in np.ndindex(x.shape):
-        old = x[ix]
-        x[ix] = old + h
-        fp = f()
-        x[ix] = old - h
-        fm = f()
-        x[ix] = old
-        grad[ix] = (fp - fm) / (2 * h)
-    return grad
-
-
-def _leaky(U):
-    """The given Leaky ReLU forward (Hidden.leaky_relu)."""
-    return np.multiply(U, 1.0 * (U > 0) + 0.01 * (U < 0))
-
-
-# --- Section 1: one layer ------------------------------------------------------------------
-
-
-def hidden_backward(ctx):
-    """``Hidden.backward_pass(X, h, dLdh, alpha, learning_rate)``; with ``fixed_derivative``
-    its leaky_relu_derivative returns the case's (correct) derivative."""
-    i = ctx.inputs
-    layer = _layer(ctx, "Hidden", W=i["W"], c=i["c"])
-    if ctx.params.get("fixed_derivative"):
-        layer.leaky_relu_derivative = _Fixed(i["derivative"])
-    W0, c0, lr = i["W"], i["c"], float(i["learning_rate"])
-    for_prev = layer.backward_pass(i["X"], i["h"], i["dLdh"], float(i["alpha"]), lr)
-    return {"for_prev": _arr(for_prev, "the returned for_prev"),
-            "dLdW": _implied(W0, layer.W, lr, "self.W"),
-            "dLdc": _implied(c0, layer.c, lr, "self.c")}
-
-
-def hidden_gradcheck(ctx):
-    """The gradients the student's backward pass applies, against centered differences of
-    L(W, c, X) = sum(dLdh * leaky_relu(X @ W + c)) / m + alpha / 2 * ||W||^2 (whose input
-    gradient, times m, is what for_prev must be)."""
-    out = hidden_backward(ctx)
-    i = ctx.inputs
-    X, W, c, G, alpha = i["X"], i["W"], i["c"], i["dLdh"], float(i["alpha"])
-    m = X.shape[0]
-
-    def loss():
-        return float(np.sum(G * _leaky(X @ W + c)) / m + 0.5 * alpha * np.sum(W * W))
-
-    numerical = {"dLdW": _numerical(loss, W), "dLdc": _numerical(loss, c),
-                 "for_prev": m * _numerical(loss, X)}
-    return {"analytic": out, "numerical": numerical}
-
-
-def leaky_derivative(ctx):
-    layer = _layer(ctx, "Hidden")
-    return {"derivative": _arr(layer.leaky_relu_derivative(ctx.inputs["h"]),
-                               "the returned derivative")}
-
-
-def vondrick_activation(ctx):
-    layer = _layer(ctx, "Hidden_Vondrick", vondrick_exponent=float(ctx.inputs["n"]))
-    return {"activations": _arr(layer.vondrick_activation(ctx.inputs["U"]),
-                                "the returned activations")}
-
-
-def vondrick_derivative(ctx):
-    layer = _layer(ctx, "Hidden_Vondrick", vondrick_exponent=float(ctx.inputs["n"]),
-                   U=ctx.inputs["U"])
-    out = layer.vondrick_activation_derivative()
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise TypeError("vondrick_activation_derivative must return a tuple (dh/dU, "
-                        f"dh/dexponent); it returned {type(out).__name__}")
-    return {"dh_dU": _arr(out[0], "dh/dU"), "dh_dexponent": _arr(out[1], "dh/dexponent")}
-
-
-def _vondrick_step(ctx, fixed):
-    i = ctx.inputs
-    n0 = float(i["n"])
-    layer = _layer(ctx, "Hidden_Vondrick", W=i["W"], c=i["c"], U=i["U"],
-                   vondrick_exponent=n0)
-    if fixed:
-        layer.vondrick_activation_derivative = _Fixed(i["dh_dU"], i["dh_dexponent"])
-    W0, c0 = i["W"], i["c"]
-    for_prev = layer.backward_pass(i["X"], i["h"], i["dLdh"], float(i["alpha"]),
-                                   float(i["learning_rate"]))
-    n1 = layer.vondrick_exponent
-    return {"for_prev": _arr(for_prev, "the returned for_prev"),
-            "dLdW": _implied(W0, layer.W, 0.0005, "self.W"),
-            "dLdc": _implied(c0, layer.c, 0.0005, "self.c"),
-            "dL_dexponent": float((n0 - _arr(n1, "self.vondrick_exponent")) / 0.001)}
-
-
-def vondrick_backward(ctx):
-    """``Hidden_Vondrick.backward_pass``, its derivative method returning the case's values."""
-    return _vondrick_step(ctx, fixed=True)
-
-
-def vondrick_gradcheck(ctx):
-    """With the student's own activation and derivative: against centered differences of
-    sum(dLdh * act_n(X @ W + c)) / m + alpha / 2 * ||W||^2, the exponent n included."""
-    out = _vondrick_step(ctx, fixed=False)
-    i = ctx.inputs
-    X, W, c, G, alpha = i["X"], i["W"], i["c"], i["dLdh"], float(i["alpha"])
-    m = X.shape[0]
-    probe = _layer(ctx, "Hidden_Vondrick", vondrick_exponent=float(i["n"]))
-
-    def loss():
-        act = _arr(probe.vondrick_activation(X @ W + c), "the activations")
-        return float(np.sum(G * act) / m + 0.5 * alpha * np.sum(W * W))
-
-    exponent = np.array([float(i["n"])])
-
-    def loss_n():
-        probe.vondrick_exponent = float(exponent[0])
-        return loss()
-
-    numerical = {"dLdW": _numerical(loss, W), "dLdc": _numerical(loss, c),
-                 "for_prev": m * _numerical(loss, X),
-                 "dL_dexponent": float(_numerical(loss_n, exponent)[0])}
-    return {"analytic": out, "numerical": numerical}
-
-
-def output_backward(ctx):
-    """``Output.backward_pass(h, dLdz, alpha, learning_rate)``."""
-    i = ctx.inputs
-    layer = _layer(ctx, "Output", w=i["w"], b=i["b"])
-    lr = float(i["learning_rate"])
-    dLdh = layer.backward_pass(i["h"], i["dLdz"], float(i["alpha"]), lr)
-    return {"dLdh": _arr(dLdh, "the returned dLdh"),
-            "dLdw": _implied(i["w"], layer.w, lr, "self.w"),
-            "dLdb": _implied(i["b"], layer.b, lr, "self.b")}
-
-
-def output_gradcheck(ctx):
-    """Against centered differences of sum(dLdz * (h @ w + b)) / m + alpha / 2 * ||w||^2."""
-    out = output_backward(ctx)
-    i = ctx.inputs
-    h, w, b, G, alpha = i["h"], i["w"], i["b"], i["dLdz"], float(i["alpha"])
-    m = h.shape[0]
-
-    def loss():
-        return float(np.sum(G * (h @ w + b)) / m + 0.5 * alpha * np.sum(w * w))
-
-    numerical = {"dLdw": _numerical(loss, w), "dLdb": _numerical(loss, b),
-                 "dLdh": m * _numerical(loss, h)}
-    return {"analytic": out, "numerical": numerical}
-
-
-# --- Section 1: networks -------------------------------------------------------------------
-
-
-def _build_net(ctx):
+def _network(ctx, spec):
+    """An NN of the student's classes with the parameters of ``spec`` (``layers``: hidden
+    layers with their kind, W, c and exponent n; ``output``: w and b) and a Loss layer."""
     layers = []
-    for spec in ctx.inputs["layers"]:
-        if spec["kind"] == "hidden":
-            layers.append(_layer(ctx, "Hidden", W=spec["W"], c=spec["c"]))
+    for s in spec["layers"]:
+        if s["kind"] == "hidden":
+            layers.append(_layer(ctx, "Hidden", np.shape(s["W"]), {"W": s["W"], "c": s["c"]}))
         else:
-            layers.append(_layer(ctx, "Hidden_Vondrick", W=spec["W"], c=spec["c"], U=None,
-                                 vondrick_exponent=float(spec["n"])))
-    out = ctx.inputs["output"]
-    cls = ctx.resolve(f"{MOD}:NN")
-    net = cls.__new__(cls)
-    net.hidden_layers = layers
-    net.output_layer = _layer(ctx, "Output", w=out["w"], b=out["b"])
-    loss_cls = ctx.resolve(f"{MOD}:Loss")
-    net.loss_layer = loss_cls.__new__(loss_cls)
+            layers.append(_layer(ctx, "Hidden_Vondrick", np.shape(s["W"]),
+                                 {"W": s["W"], "c": s["c"], "U": None,
+                                  "vondrick_exponent": float(s["n"])}))
+    out = spec["output"]
+    output = _layer(ctx, "Output", np.shape(out["w"]), {"w": out["w"], "b": out["b"]})
+    loss = _new(ctx, "Loss", 0, 0)
+    net = _new(ctx, "NN")
+    ctx.call(ctx.helper("set_attrs"), net,
+             {"hidden_layers": layers, "output_layer": output, "loss_layer": loss})
     return net
 
 
+# --- reading what came back ---------------------------------------------------------------
+
+
+def _param(ctx, value, shape, what, row_ok=False):
+    """``value`` as a float array of ``shape`` (or the case fails saying what is wrong);
+    ``row_ok``: a bias of shape (d,) is taken for (1, d)."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ctx.array(value, shape, what)
+    if row_ok and arr.shape != tuple(shape) and arr.size == int(np.prod(shape)) \
+            and arr.ndim == 1:
+        arr = arr.reshape(shape)
+    return ctx.array(arr, shape, what)
+
+
+def _number(ctx, value, what):
+    """``value`` (a number, or an array of one element) as a float."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.size != 1:
+        kind = "None" if value is None else (f"an array of shape {arr.shape}" if arr is not None
+                                             else _kind(value))
+        ctx.fail(f"{what} must be a number; it is {kind}")
+    return float(arr.reshape(-1)[0])
+
+
+def _kind(value):
+    return getattr(value, "type_name", None) or type(value).__name__
+
+
+def _call_with(ctx, obj, attrs, method, args):
+    out = ctx.call(ctx.helper("call_with"), obj, attrs, method, args)
+    return ctx.pair(out, method, "result", "attributes")
+
+
+# --- Section 1: the given forward computations (trusted) ----------------------------------
+
+
+def _leaky(U):
+    return np.multiply(U, 1.0 * (U > 0) + 0.01 * (U < 0))
+
+
+def _vondrick(U, n):
+    pos = U > 0
+    return np.where(pos, np.where(pos, U, 1.0) ** n, 0.01 * U)
+
+
+def _scores(state, X):
+    """The output layer's scores z (max subtracted, as Output.forward_pass does)."""
+    A = X
+    for layer in state["layers"]:
+        U = A @ layer["W"] + layer["c"]
+        A = _vondrick(U, layer["n"]) if "n" in layer else _leaky(U)
+    z = A @ state["output"]["w"] + state["output"]["b"]
+    return z - np.max(z, axis=1, keepdims=True)
+
+
+def _loss_and_error(state, X, y, alpha):
+    """forward_prop's loss (mean cross-entropy + 0.5 alpha ||W||^2 per weight matrix) and the
+    error rate of the predicted classes."""
+    with np.errstate(all="ignore"):
+        z = _scores(state, X)
+        logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+        loss = -np.mean(logp[np.arange(len(y)), y.astype(int)])
+        for layer in state["layers"]:
+            loss += 0.5 * alpha * np.sum(layer["W"] ** 2)
+        loss += 0.5 * alpha * np.sum(state["output"]["w"] ** 2)
+        error = float(np.mean(np.argmax(z, axis=1) != y))
+    return float(loss), error
+
+
+def _student_state(ctx, raw, spec):
+    """The parameters the student's network holds, checked against the shapes of ``spec``."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("layers"), list) \
+            or len(raw["layers"]) != len(spec["layers"]):
+        ctx.fail("the network's hidden_layers changed (expected "
+                 f"{len(spec['layers'])} layers)")
+    layers = []
+    for k, (s, got) in enumerate(zip(spec["layers"], raw["layers"], strict=True)):
+        entry = {"W": _param(ctx, got.get("W"), np.shape(s["W"]), f"layer {k + 1}'s W"),
+                 "c": _param(ctx, got.get("c"), np.shape(s["c"]), f"layer {k + 1}'s c",
+                             row_ok=True)}
+        if "n" in s:
+            entry["n"] = _number(ctx, got.get("n"), f"layer {k + 1}'s vondrick_exponent")
+        layers.append(entry)
+    out = raw.get("output") or {}
+    ow, ob = spec["output"]["w"], spec["output"]["b"]
+    return {"layers": layers,
+            "output": {"w": _param(ctx, out.get("w"), np.shape(ow), "the output layer's w"),
+                       "b": _param(ctx, out.get("b"), np.shape(ob), "the output layer's b",
+                                   row_ok=True)}}
+
+
+def _spec_state(spec):
+    layers = [{k: np.asarray(v, dtype=np.float64) if k != "n" else float(v)
+               for k, v in s.items() if k in ("W", "c", "n")} for s in spec["layers"]]
+    return {"layers": layers, "output": {k: np.asarray(v, dtype=np.float64)
+                                         for k, v in spec["output"].items()}}
+
+
+# --- Section 1: one layer -----------------------------------------------------------------
+
+
+def leaky_derivative(ctx):
+    """``Hidden.leaky_relu_derivative(h)`` on a layer made by the student's constructor."""
+    h = ctx.inputs["h"]
+    layer = _layer(ctx, "Hidden", (3, h.shape[1]), {})
+    return {"derivative": ctx.call(layer.leaky_relu_derivative, h)}
+
+
+def vondrick_activation(ctx):
+    U = ctx.inputs["U"]
+    layer = _layer(ctx, "Hidden_Vondrick", (4, U.shape[1]),
+                   {"vondrick_exponent": float(ctx.inputs["n"])})
+    return {"activations": ctx.call(layer.vondrick_activation, U)}
+
+
+def vondrick_derivative(ctx):
+    """``vondrick_activation_derivative()`` of a layer holding the case's U and exponent."""
+    U = ctx.inputs["U"]
+    layer = _layer(ctx, "Hidden_Vondrick", (4, U.shape[1]),
+                   {"vondrick_exponent": float(ctx.inputs["n"]), "U": U})
+    out = ctx.call(layer.vondrick_activation_derivative)
+    dU, dn = ctx.pair(out, "vondrick_activation_derivative", "dh_dU", "dh_dexponent")
+    return {"dh_dU": dU, "dh_dexponent": dn}
+
+
+def _hidden_step(ctx, layer, kind, before, step, alpha, lr):
+    """One backward pass of ``layer`` (whose parameters were ``before``): what it returned and
+    the gradients its update applied (and the parameters it reached)."""
+    if kind == "Output":
+        args, names = [step["h"], step["dLdz"], alpha, lr], ("w", "b")
+    else:
+        args, names = [step["X"], step["h"], step["dLdh"], alpha, lr], ("W", "c")
+    attrs = {"U": step["U"]} if "U" in step else {}
+    result, after = _call_with(ctx, layer, attrs, "backward_pass", args)
+    if not isinstance(after, dict):
+        ctx.fail("the layer's attributes could not be read after backward_pass")
+    rate = VONDRICK_RATE if kind == "Hidden_Vondrick" else lr
+    reached, grads = {}, {}
+    for name, row_ok in zip(names, (False, True), strict=True):
+        old = np.asarray(before[name], dtype=np.float64)
+        reached[name] = _param(ctx, after.get(name), old.shape,
+                               f"self.{name} after the update", row_ok)
+        grads[f"dLd{name}"] = (old - reached[name]) / rate
+    if kind == "Hidden_Vondrick":
+        n1 = _number(ctx, after.get("vondrick_exponent"), "self.vondrick_exponent after the "
+                     "update")
+        grads["dL_dexponent"] = (float(before["vondrick_exponent"]) - n1) / EXPONENT_STEP
+        reached["vondrick_exponent"] = n1
+    out_name = "dLdh" if kind == "Output" else "for_prev"
+    return {out_name: result, **grads}, reached
+
+
+def _layer_steps(ctx, kind, chained):
+    i = ctx.inputs
+    state = dict(i["layer"])
+    dims = np.shape(state["W"] if "W" in state else state["w"])
+    layer = _layer(ctx, kind, dims, state)
+    alpha, lr = float(i["alpha"]), float(i["learning_rate"])
+    steps = i["steps"] if chained else [{k: v for k, v in i.items()
+                                         if k in ("X", "h", "dLdh", "dLdz")}]
+    outputs = []
+    before = {k: v for k, v in state.items() if k != "U"}
+    for step in steps:
+        out, reached = _hidden_step(ctx, layer, kind, before, step, alpha, lr)
+        outputs.append(out)
+        before = {**before, **reached}
+    return {"steps": outputs} if chained else outputs[0]
+
+
+def hidden_backward(ctx):
+    """``Hidden.backward_pass(X, h, dLdh, alpha, learning_rate)`` on a layer with the case's W
+    and c (its leaky_relu_derivative calls answered by the reference)."""
+    return _layer_steps(ctx, "Hidden", chained=False)
+
+
+def hidden_chain(ctx):
+    """Several backward passes in a row on the same layer (its W and c carried)."""
+    return _layer_steps(ctx, "Hidden", chained=True)
+
+
+def vondrick_backward(ctx):
+    """``Hidden_Vondrick.backward_pass`` on a layer holding the case's W, c, U and exponent
+    (its derivative calls answered by the reference: dh/dU and dh/dexponent as arrays of
+    shape (batch_size, output_dims), as the docstring says)."""
+    return _explained(ctx, lambda: _layer_steps(ctx, "Hidden_Vondrick", chained=False))
+
+
+def vondrick_chain(ctx):
+    """Several backward passes in a row (W, c and the exponent carried; each step's U set on
+    the layer, as forward_pass would)."""
+    return _explained(ctx, lambda: _layer_steps(ctx, "Hidden_Vondrick", chained=True))
+
+
+def _explained(ctx, run):
+    try:
+        return run()
+    except ctx.Fault as fault:
+        if fault.error.get("type") not in ("ValueError", "TypeError", "IndexError") \
+                or fault.error.get("block"):
+            raise
+        error = dict(fault.error)
+        error["message"] = (f"{error.get('message', '')} (in this check your "
+                            "vondrick_activation_derivative() returned the reference's dh_dU "
+                            "and dh_dexponent, both arrays of shape (batch_size, output_dims) "
+                            "as its docstring says)")
+        raise ctx.Fault(error) from None
+
+
+def output_backward(ctx):
+    """``Output.backward_pass(h, dLdz, alpha, learning_rate)`` on a layer with the case's w, b."""
+    return _layer_steps(ctx, "Output", chained=False)
+
+
+def output_chain(ctx):
+    return _layer_steps(ctx, "Output", chained=True)
+
+
+# --- Section 1: networks ------------------------------------------------------------------
+
+
 def predict(ctx):
-    net = _build_net(ctx)
+    """``NN.predict(X)`` of a network with the case's parameters (the Vondrick activation
+    answered by the reference)."""
     X = ctx.inputs["X"]
-    pred = net.predict(X)
+    net = _network(ctx, ctx.inputs["net"])
+    pred = ctx.call(net.predict, X)
     if pred is None:
-        raise TypeError("predict returned None (missing return?)")
-    pred = np.asarray(pred)
-    if pred.size == X.shape[0]:
-        pred = pred.reshape(-1)
-    return {"predictions": pred}
+        ctx.fail("predict returned None (missing return?)")
+    try:
+        arr = np.asarray(pred)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        ctx.fail(f"predict must return an array of class indices; it returned {_kind(pred)}")
+    if arr.size == X.shape[0]:
+        arr = arr.reshape(-1)  # a column (m, 1) is accepted
+    return {"predictions": arr}
 
 
-def _params_of(net):
-    """(name, layer, attribute, learning-rate factor) of every trained quantity."""
-    out = []
-    for k, layer in enumerate(net.hidden_layers):
-        fixed = hasattr(layer, "vondrick_exponent")
-        out.append((f"layer{k + 1}.W", layer, "W", 0.0005 if fixed else None))
-        out.append((f"layer{k + 1}.c", layer, "c", 0.0005 if fixed else None))
-    out.append(("output.w", net.output_layer, "w", None))
-    out.append(("output.b", net.output_layer, "b", None))
-    return out
+def _net_gradients(ctx, spec, raw, lr):
+    """The gradients one backward_prop applied to every parameter of the network."""
+    after = _student_state(ctx, raw, spec)
+    before = _spec_state(spec)
+    grads = {}
+    for k, (b, a) in enumerate(zip(before["layers"], after["layers"], strict=True)):
+        rate = VONDRICK_RATE if "n" in b else lr
+        grads[f"layer{k + 1}.W"] = (b["W"] - a["W"]) / rate
+        grads[f"layer{k + 1}.c"] = (b["c"] - a["c"]) / rate
+        if "n" in b:
+            grads[f"layer{k + 1}.exponent"] = (b["n"] - a["n"]) / EXPONENT_STEP
+    for name in ("w", "b"):
+        grads[f"output.{name}"] = (before["output"][name] - after["output"][name]) / lr
+    return grads
 
 
 def net_gradcheck(ctx):
-    """One backward_prop of the student's network: the gradients it applies to every parameter
-    (and exponent) against centered differences of the loss forward_prop computes."""
-    X, y, alpha = ctx.inputs["X"], ctx.inputs["y"], float(ctx.inputs["alpha"])
-    lr = float(ctx.inputs["learning_rate"])
-    net = _build_net(ctx)
+    """One step of the network, explained like ``vondrick_backward`` when the Vondrick layer is
+    the student's (``vondrick`` in the driver params)."""
+    if ctx.params.get("vondrick"):
+        return _explained(ctx, lambda: _net_gradcheck(ctx))
+    return _net_gradcheck(ctx)
 
-    def loss():
-        return float(net.forward_prop(X, y, alpha)[2])
 
-    numerical = {}
-    for name, layer, attr, _ in _params_of(net):
-        numerical[name] = _numerical(loss, getattr(layer, attr))
-    for k, layer in enumerate(net.hidden_layers):
-        if hasattr(layer, "vondrick_exponent"):
-            box = np.array([layer.vondrick_exponent])
+def _net_gradcheck(ctx):
+    """One step of the network (the given forward_prop and backward_prop; the backward passes
+    of other TODOs answered by the reference): the gradients it applied to every parameter,
+    and centered differences of the network's own loss (forward_prop) at entries chosen here,
+    computed here from the losses the student's code returned."""
+    i = ctx.inputs
+    spec, X, y = i["net"], i["X"], i["y"]
+    alpha, lr = float(i["alpha"]), float(i["learning_rate"])
+    net = _network(ctx, spec)
+    ctx.call(ctx.helper("backprop_step"), net, X, y, alpha, lr)
+    analytic = _net_gradients(ctx, spec, ctx.call(ctx.helper("net_state"), net), lr)
 
-            def loss_n(layer=layer, box=box):
-                layer.vondrick_exponent = float(box[0])
-                return loss()
-            numerical[f"layer{k + 1}.exponent"] = float(_numerical(loss_n, box)[0])
-            layer.vondrick_exponent = float(box[0])
-
-    net = _build_net(ctx)
-    before = {name: np.array(getattr(layer, attr), copy=True)
-              for name, layer, attr, _ in _params_of(net)}
-    exps = {k: layer.vondrick_exponent for k, layer in enumerate(net.hidden_layers)
-            if hasattr(layer, "vondrick_exponent")}
-    hidden_outputs, z, _ = net.forward_prop(X, y, alpha)
-    net.backward_prop(X, hidden_outputs, z, y, alpha, lr)
-    analytic = {}
-    for name, layer, attr, rate in _params_of(net):
-        analytic[name] = _implied(before[name], getattr(layer, attr), rate or lr, name)
-    for k, n0 in exps.items():
-        analytic[f"layer{k + 1}.exponent"] = float(
-            (n0 - float(net.hidden_layers[k].vondrick_exponent)) / 0.001)
-    return {"analytic": analytic, "numerical": numerical}
+    probe = _network(ctx, spec)
+    table = ctx.call(ctx.helper("param_table"), probe, keep=True)
+    rng = np.random.RandomState(int(ctx.params.get("seed", 7)))
+    h = 1e-5
+    edits, where = [], []
+    arrays = {f"layer{k + 1}.{p}": s[p] for k, s in enumerate(spec["layers"]) for p in "Wc"}
+    arrays.update({f"output.{p}": spec["output"][p] for p in "wb"})
+    for name in sorted(arrays):
+        size = int(np.size(arrays[name]))
+        picks = rng.choice(size, size=min(size, int(ctx.params.get("entries", 4))),
+                           replace=False)
+        for flat in sorted(int(p) for p in picks):
+            edits += [[name, flat, h], [name, flat, -h]]
+            where.append((name, flat))
+    values = np.asarray(ctx.call(ctx.lib("perturbed_calls"), probe.forward_prop,
+                                 [X, y, alpha], {}, table, edits, [2]), dtype=np.float64)
+    numerical, sampled = {}, {}
+    for k, (name, flat) in enumerate(where):
+        numerical.setdefault(name, []).append((values[2 * k] - values[2 * k + 1]) / (2 * h))
+        sampled.setdefault(name, []).append(analytic[name].reshape(-1)[flat])
+    for k, s in enumerate(spec["layers"]):
+        if "n" in s:
+            n = float(s["n"])
+            up, down = ctx.many(ctx.helper("loss_with_exponent"),
+                                [[probe, k, n + h, X, y, alpha], [probe, k, n - h, X, y, alpha]])
+            name = f"layer{k + 1}.exponent"
+            numerical[name] = [(_number(ctx, up, "the loss") -
+                                _number(ctx, down, "the loss")) / (2 * h)]
+            sampled[name] = [analytic[name]]
+    return {"analytic": analytic,
+            "sampled": {k: np.asarray(v) for k, v in sampled.items()},
+            "numerical": {k: np.asarray(v) for k, v in numerical.items()}}
 
 
 def train(ctx):
-    """Train the student's network (given forward_prop / backward_prop, the student's
-    backward passes) with mini-batches; accuracy from the given forward passes."""
+    """Training, explained like ``vondrick_backward`` when the Vondrick layer is the
+    student's (``vondrick`` in the driver params)."""
+    if ctx.params.get("vondrick"):
+        return _explained(ctx, lambda: _train(ctx))
+    return _train(ctx)
+
+
+def _train(ctx):
+    """Train the student's network (the given training loop's inner steps, the student's
+    backward passes, the other TODOs answered by the reference) with mini-batches; the loss
+    and error rate of the parameters it reaches after every epoch are computed here."""
     i = ctx.inputs
-    X, y = i["X"], i["y"]
+    spec, X, y = i["net"], i["X"], i["y"]
     alpha, lr, batch = float(i["alpha"]), float(i["learning_rate"]), int(i["batch_size"])
-    net = _build_net(ctx)
-
-    def evaluate():
-        A = X
-        for layer in net.hidden_layers:
-            A = layer.forward_pass(A)
-        z = net.output_layer.forward_pass(A)
-        return float(np.mean(np.argmax(z, axis=1) == y)), float(net.forward_prop(X, y,
-                                                                                   alpha)[2])
-
-    acc0, loss0 = evaluate()
-    with np.errstate(all="ignore"):
-        for _ in range(int(i["epochs"])):
-            for k in range(0, X.shape[0], batch):
-                inp, out = X[k:k + batch], y[k:k + batch]
-                hidden_outputs, z, _ = net.forward_prop(inp, out, alpha)
-                net.backward_prop(inp, hidden_outputs, z, out, alpha, lr)
-        acc, loss = evaluate()
-    return {"initial_loss": loss0, "final_loss": loss if np.isfinite(loss) else 1e9,
-            "chance_error": 0.5, "error_rate": 1.0 - acc, "initial_error_rate": 1.0 - acc0}
+    net = _network(ctx, spec)
+    loss0, error0 = _loss_and_error(_spec_state(spec), X, y, alpha)
+    losses, loss, error = [], loss0, error0
+    for _ in range(int(i["epochs"])):
+        raw = ctx.call(ctx.helper("train_epoch"), net, X, y, batch, alpha, lr)
+        loss, error = _loss_and_error(_student_state(ctx, raw, spec), X, y, alpha)
+        losses.append(loss)
+        if not np.isfinite(loss):
+            break
+    return {"initial_loss": loss0, "final_loss": loss, "losses": np.asarray(losses),
+            "chance_error": 0.5, "error_rate": error, "initial_error_rate": error0}
 
 
-# --- Section 2: test functions -------------------------------------------------------------
+# --- Section 2: test functions ------------------------------------------------------------
 
 
 def test_function(ctx):
-    out = ctx.target()
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise TypeError(f"{ctx.target.__name__}() must return a tuple (f, opt); it returned "
-                        f"{type(out).__name__}")
-    f, opt = out
-    x, y = ctx.inputs["x"], ctx.inputs["y"]
-    values = _arr(f(x, y), "f(x, y) on arrays")
-    points = [float(f(float(px), float(py))) for px, py in ctx.inputs["points"]]
-    return {"values": values, "points": np.asarray(points),
-            "optimum": _arr(opt(), "opt()")}
+    """``f, opt = bowl()`` (or mult, ...): f on the plotting grid and at single numbers, and
+    opt()."""
+    i = ctx.inputs
+    out = ctx.call(ctx.helper("function_values"), ctx.target, i["x"], i["y"], i["points"])
+    if not isinstance(out, dict):
+        ctx.fail("the test function could not be evaluated")
+    points = out.get("points") or []
+    return {"values": out.get("values"),
+            "points": np.asarray([_number(ctx, v, "f(x, y) at a single number")
+                                  for v in points]),
+            "optimum": out.get("optimum")}
 
 
-# --- Section 2: update rules ---------------------------------------------------------------
+# --- Section 2: update rules --------------------------------------------------------------
 
 NAMES = {"gradient_descent": ["x", "y"], "stochastic_gradient_descent": ["x", "y"],
          "momentum": ["x", "y", "v_x", "v_y"], "adagrad": ["x", "y", "v_x", "v_y"],
@@ -348,53 +446,83 @@ NAMES = {"gradient_descent": ["x", "y"], "stochastic_gradient_descent": ["x", "y
 STATE = {rule: names[2:] for rule, names in NAMES.items()}
 
 
-def _call(ctx, x, y, dx, dy, state, i=None):
-    rule = ctx.params["rule"]
+def _args(rule, x, y, dx, dy, state, i, hparams):
     args = [x, y, dx, dy] + [state[n] for n in STATE[rule]]
     if rule == "adam":
         args.append(i)
-    out = ctx.target(*args, dict(ctx.inputs["hparams"]))
+    return args + [dict(hparams)]
+
+
+def _result(ctx, rule, out):
     names = NAMES[rule]
     if not isinstance(out, (tuple, list)) or len(out) != len(names):
-        raise TypeError(f"{rule} must return ({', '.join(names)}); it returned "
-                        f"{type(out).__name__}" + (f" of length {len(out)}"
-                                                   if isinstance(out, (tuple, list)) else ""))
-    return {n: float(v) for n, v in zip(names, out, strict=True)}
+        got = (f"a {type(out).__name__} of {len(out)} items"
+               if isinstance(out, (tuple, list)) else type(out).__name__)
+        ctx.fail(f"{rule} must return ({', '.join(names)}); it returned {got}")
+    return {n: _number(ctx, v, f"{n} (returned by {rule})")
+            for n, v in zip(names, out, strict=True)}
 
 
-def _seed(seed):
-    random.seed(seed)
-    np.random.seed(seed)
+def _step(ctx, i):
+    rule = ctx.params["rule"]
+    out = ctx.target(*_args(rule, i["x"], i["y"], i["dx"], i["dy"], i["state"], i.get("i"),
+                            i["hparams"]))
+    return _result(ctx, rule, out)
 
 
 def rule_step(ctx):
     """One call from the case's point and state."""
-    i = ctx.inputs
-    _seed(0)
-    return _call(ctx, i["x"], i["y"], i["dx"], i["dy"], i["state"], i.get("i"))
+    ctx.seed(0)
+    return _step(ctx, ctx.inputs)
 
 
 def rule_repeat(ctx):
     """The same call twice, the random generators in different states: a deterministic rule
     returns the same (right) values."""
     i = ctx.inputs
-    _seed(1)
-    first = _call(ctx, i["x"], i["y"], i["dx"], i["dy"], i["state"], i.get("i"))
-    _seed(2)
-    second = _call(ctx, i["x"], i["y"], i["dx"], i["dy"], i["state"], i.get("i"))
+    ctx.seed(1)
+    first = _step(ctx, i)
+    ctx.seed(2)
+    second = _step(ctx, i)
     return {"deterministic": first == second, "first_call": first}
+
+
+def rule_chain(ctx):
+    """Several calls in a row, the rule's own returned state carried (i counting up)."""
+    rule = ctx.params["rule"]
+    i = ctx.inputs
+    x, y, state, it = i["x"], i["y"], dict(i["state"]), i.get("i")
+    steps = []
+    for dx, dy in i["grads"]:
+        out = _result(ctx, rule, ctx.target(*_args(rule, x, y, dx, dy, state, it,
+                                                    i["hparams"])))
+        steps.append(out)
+        x, y = out["x"], out["y"]
+        state = {n: out[n] for n in STATE[rule]}
+        it = None if it is None else it + 1
+    return {"steps": steps}
+
+
+def _rows(ctx, rule, rows, i, hparams):
+    """The rule called once per row of ``rows`` (x, y, dx, dy, state...) in one operation;
+    the results as an array with one row per call."""
+    names = NAMES[rule]
+    tail = ([i] if rule == "adam" else []) + [dict(hparams)]
+    out = ctx.call(ctx.helper("call_rows"), ctx.target, rows, tail, names)
+    return _param(ctx, out, (len(rows), len(names)), f"the results of {rule}")
 
 
 def rule_stats(ctx):
     """Many calls from the same inputs: mean and spread of each returned value, divided by
     alpha (the noise of the gradient is N(0, 1), so the spread over alpha is about 1)."""
+    rule = ctx.params["rule"]
     i = ctx.inputs
     alpha = float(i["hparams"]["alpha"])
-    _seed(int(i["seed"]))
-    draws = [_call(ctx, i["x"], i["y"], i["dx"], i["dy"], i["state"])
-             for _ in range(int(i["draws"]))]
-    names = NAMES[ctx.params["rule"]]
-    values = np.array([[d[n] for n in names] for d in draws])
+    ctx.seed(int(i["seed"]))
+    row = [i["x"], i["y"], i["dx"], i["dy"]] + [i["state"][n] for n in STATE[rule]]
+    values = _rows(ctx, rule, np.array([row] * int(i["draws"]), dtype=np.float64), None,
+                   i["hparams"])
+    names = NAMES[rule]
     return {"mean_over_alpha": dict(zip(names, values.mean(axis=0) / alpha, strict=True)),
             "spread_over_alpha": dict(zip(names, values.std(axis=0) / alpha, strict=True))}
 
@@ -425,28 +553,37 @@ OPTIMA = {"bowl": (0.0, 0.0), "matyas": (0.0, 0.0), "monkey": (0.0, 0.0), "mult"
           "easom": (np.pi, np.pi)}
 
 
-def _run(ctx):
-    """Optimizer.fit: ``epochs`` updates from ``start``, state starting at 0."""
+def _runs(ctx, runs):
+    """Optimizer.fit, ``runs`` times side by side: ``epochs`` updates from ``start``, the
+    state starting at 0, the gradients computed here; one operation per update."""
+    rule = ctx.params["rule"]
     i = ctx.inputs
     grad = _gradient(i["function"])
-    x, y = (float(v) for v in i["start"])
-    state = {n: 0.0 for n in STATE[ctx.params["rule"]]}
-    xs, ys = [x], [y]
-    for step in range(int(i["epochs"])):
-        dx, dy = (float(v) for v in grad(x, y))
-        out = _call(ctx, x, y, dx, dy, state, step)
-        x, y = out["x"], out["y"]
-        state = {n: out[n] for n in state}
-        xs.append(x)
-        ys.append(y)
-    return np.asarray(xs), np.asarray(ys)
+    width = len(NAMES[rule])
+    pos = np.zeros((runs, width))  # x, y, then the state
+    pos[:, 0], pos[:, 1] = (float(v) for v in i["start"])
+    path = [pos[:, :2].copy()]
+    with np.errstate(all="ignore"):
+        for step in range(int(i["epochs"])):
+            dx, dy = (np.asarray(g, dtype=np.float64) * np.ones(runs)
+                      for g in grad(pos[:, 0], pos[:, 1]))
+            rows = np.column_stack([pos[:, 0], pos[:, 1], dx, dy, pos[:, 2:]])
+            if runs == 1:
+                row = [float(v) for v in rows[0]]
+                res = _result(ctx, rule, ctx.target(*_args(
+                    rule, row[0], row[1], row[2], row[3],
+                    dict(zip(STATE[rule], row[4:], strict=True)), step, i["hparams"])))
+                pos[0] = [res[n] for n in NAMES[rule]]
+            else:
+                pos = _rows(ctx, rule, rows, step, i["hparams"])
+            path.append(pos[:, :2].copy())
+    return np.stack(path)  # (epochs + 1, runs, 2)
 
 
 def rule_run(ctx):
     """A deterministic rule's whole trajectory."""
-    with np.errstate(all="ignore"):
-        xs, ys = _run(ctx)
-    return {"x_list": xs, "y_list": ys}
+    path = _runs(ctx, 1)
+    return {"x_list": path[:, 0, 0], "y_list": path[:, 0, 1]}
 
 
 def stochastic_run(ctx):
@@ -454,14 +591,12 @@ def stochastic_run(ctx):
     and the mean progress 1 - final distance / start distance (clipped to [-1, 1], -1 for a
     run that moves away)."""
     i = ctx.inputs
-    _seed(int(i["seed"]))
+    ctx.seed(int(i["seed"]))
     cx, cy = OPTIMA[i["function"]]
     start = float(np.hypot(i["start"][0] - cx, i["start"][1] - cy))
-    final = []
+    path = _runs(ctx, int(i["runs"]))
     with np.errstate(all="ignore"):
-        for _ in range(int(i["runs"])):
-            xs, ys = _run(ctx)
-            final.append(np.hypot(xs[-1] - cx, ys[-1] - cy))
-        progress = np.clip(1 - np.asarray(final) / start, -1, 1)
+        final = np.hypot(path[-1, :, 0] - cx, path[-1, :, 1] - cy)
+        progress = np.clip(1 - final / start, -1, 1)
         return {"log10_mean_distance": float(np.log10(np.mean(final))),
                 "progress": float(np.mean(progress))}

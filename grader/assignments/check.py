@@ -5,7 +5,12 @@ Validated, through the real sandbox and the real scorer:
 1. the reference scores 100%;
 2. the untouched starter scores 0 on every TODO;
 3. every ``wrong`` variant loses points on its own TODO, only there, and is named in the
-   feedback; every ``accepted`` variant scores 100%.
+   feedback; every ``accepted`` variant scores 100%;
+4. every equivalent rewrite (generated for composite TODOs, or listed in the manifest; see
+   ``rewrites.py``) scores 100%;
+5. no input the sandbox receives gives a hidden check's expected output away, and every
+   visible one that is reused runs first (``audit.py``; recorded when the fixtures were
+   built).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ..sandbox.base import Sandbox
 from ..submission import Submission
 from .fixtures import Fixtures, load_fixtures
 from .loader import Assignment
+from .rewrites import generated, listed
 from .variants import variant_files
 
 
@@ -83,4 +89,30 @@ def check_assignment(assignment: Assignment, sandbox: Sandbox, settings: Setting
         if others:
             text += f"; also lost points on {', '.join(t.id for t in others)}"
         report.add(ok, text)
+
+    for rw in generated(assignment) + listed(assignment):
+        res = _grade_files(assignment, rw.files, sandbox, settings, fixtures)
+        short = [f"{t.id} {t.score:g}/{t.max_score:g}: {t.feedback[:160]}" for t in res.todos
+                 if t.score < t.max_score]
+        report.add(res.score == m.max_score and res.status == "graded",
+                   f"equivalent rewrite {rw.id} ({rw.description}) scores {res.score:g} / "
+                   f"{m.max_score:g}" + (f" (short on: {'; '.join(short)})" if short else ""))
+
+    shared = fixtures.info.get("shared_values") or []
+    hidden = [v for v in shared if not v.get("producer_visible")]
+    order = fixtures.order or []
+
+    def before(v: dict) -> bool:
+        p, c = v["producer"].rpartition("#")[0], v["consumer"].rpartition("#")[0]
+        return p == c or (p in order and c in order and order.index(p) < order.index(c))
+
+    late = [v for v in shared if v.get("producer_visible") and not before(v)]
+    report.add(not hidden and not late,
+               "no input gives another check's expected output away"
+               + (f" ({len(shared)} visible value(s) reused by checks that run after them)"
+                  if shared else "")
+               if not hidden and not late else
+               "inputs give expected outputs away: " + "; ".join(
+                   f"{v['producer']} {v['out_path']} in {v['consumer']} {v['in_path']}"
+                   for v in (hidden + late)[:5]))
     return report

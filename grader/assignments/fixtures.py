@@ -9,8 +9,9 @@ registered variant) through the harness, in the sandbox, and writes:
 - ``fixtures/index.json``: the files' sha256, the case names, the source digest they were
   built from, and the interpreter/numpy versions that built them.
 
-npz files are written and read with ``allow_pickle=False``. A value is stored as one JSON
-skeleton entry (``<key>/__skel__``, uint8) plus one plain array entry per array.
+npz files are written and read with ``allow_pickle=False``; each value is one uint8 array
+holding its encoding in the harness's safe codec. The index also records the order checks run
+in (``audit.py``: a check whose expected output appears in another's inputs runs first).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import numpy as np
 
 from ..config import Settings
 from ..harness.codec import decode, encode
-from ..jobs import cases_job, grade_job
-from ..sandbox.base import Sandbox, SandboxRun
+from ..sandbox.base import Sandbox
+from ..sandbox.payloads import cases_job
 from .loader import Assignment, AssignmentError
 from .variants import variant_files
 
@@ -47,51 +48,30 @@ class Fixtures:
     expected: dict[str, Any]  # case key -> outputs
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> key -> outputs
     info: dict[str, Any] = field(default_factory=dict)
+    #: visible composite cases: the block calls the reference made and their answers
+    blocks: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def order(self) -> list[str] | None:
+        """The order checks run in (``todo/check`` groups), decided when they were built."""
+        order = self.info.get("order")
+        return list(order) if isinstance(order, list) else None
 
 
 # --- npz storage -----------------------------------------------------------------------
 
 
 def _to_npz(values: dict[str, Any]) -> bytes:
-    arrays: dict[str, np.ndarray] = {}
-    for key, value in values.items():
-        skel, buffers = encode(value)
-        arrays[f"{key}/__skel__"] = np.frombuffer(json.dumps(skel).encode(), dtype=np.uint8)
-        _attach(skel, buffers, key, arrays)
+    """Each value as one uint8 array holding its safe encoding (``codec.encode``)."""
+    arrays = {key: np.frombuffer(encode(value), dtype=np.uint8) for key, value in values.items()}
     out = io.BytesIO()
     np.savez_compressed(out, **arrays)
     return out.getvalue()
 
 
-def _attach(skel: Any, buffers: list[bytes], key: str, arrays: dict[str, np.ndarray]) -> None:
-    if isinstance(skel, dict):
-        if skel.get("t") in ("ndarray",) and "buf" in skel:
-            arr = np.frombuffer(buffers[skel["buf"]], dtype=np.dtype(skel["dtype"]))
-            arrays[f"{key}/{skel['buf']}"] = arr.reshape(skel["shape"])
-        elif skel.get("t") == "bytes":
-            arrays[f"{key}/{skel['buf']}"] = np.frombuffer(buffers[skel["buf"]], dtype=np.uint8)
-        for v in skel.get("items", []):
-            _attach(v[1] if isinstance(v, list) else v, buffers, key, arrays)
-
-
 def _from_npz(data: bytes) -> dict[str, Any]:
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-        entries = {name: npz[name] for name in npz.files}
-    out = {}
-    for name, arr in entries.items():
-        if not name.endswith("/__skel__"):
-            continue
-        key = name[: -len("/__skel__")]
-        skel = json.loads(arr.tobytes().decode())
-        buffers: dict[int, bytes] = {}
-        prefix = key + "/"
-        for other, a in entries.items():
-            tail = other[len(prefix):]
-            if other.startswith(prefix) and tail.isdigit():
-                buffers[int(tail)] = np.ascontiguousarray(a).tobytes()
-        ordered = [buffers.get(i, b"") for i in range(max(buffers, default=-1) + 1)]
-        out[key] = decode(skel, ordered)
-    return out
+        return {name: decode(npz[name].tobytes()) for name in npz.files}
 
 
 def _write(dirpath: Path, role: str, data: bytes) -> tuple[str, str]:
@@ -116,12 +96,18 @@ def load_fixtures(assignment: Assignment, check_fresh: bool = True) -> Fixtures:
     if not index_path.is_file():
         raise FixtureError(f"{assignment.slug} has no fixtures yet; {rebuild}")
     index = json.loads(index_path.read_text())
+    if index.get("format") != 2:
+        raise FixtureError(f"the fixtures of {assignment.slug} were built by an older grader; "
+                           f"{rebuild}")
     if check_fresh and assignment.reference is not None \
             and index.get("source_digest") != assignment.source_digest():
         raise FixtureError(f"the fixtures of {assignment.slug} are older than its manifest, "
                            f"cases, drivers or reference; {rebuild}")
     blobs = {}
-    for role in ("inputs", "expected", "variants"):
+    for role in ("inputs", "expected", "variants", "blocks"):
+        if role not in index["files"]:
+            blobs[role] = {}
+            continue
         name = index["files"][role]
         data = (d / name).read_bytes()
         if hashlib.sha256(data).hexdigest() != index["sha256"][role]:
@@ -142,29 +128,25 @@ def load_fixtures(assignment: Assignment, check_fresh: bool = True) -> Fixtures:
         vid, _, case = key.partition("::")
         variants.setdefault(vid, {})[case] = value
     return Fixtures(digest=index["source_digest"], cases=cases, expected=blobs["expected"],
-                    variants=variants, info=index)
+                    variants=variants, info=index, blocks=blobs["blocks"])
 
 
 # --- building ----------------------------------------------------------------------------
 
 
-def _run_ok(run: SandboxRun, what: str) -> None:
-    if not run.finished:
-        why = "timed out" if run.timed_out else f"ended early (code {run.returncode})"
-        raise FixtureError(f"{what}: the harness {why}; stderr: {run.stderr[-1500:]}")
-
-
 def collect_cases(assignment: Assignment, sandbox: Sandbox, settings: Settings
                   ) -> dict[str, list[dict]]:
     """Run the case generators in the sandbox."""
-    run = sandbox.run(cases_job(assignment, settings), wall_seconds=600)
-    _run_ok(run, "case generators")
-    failed = [f for f in run.frames if f.get("type") == "cases_failed"]
+    frames, end = sandbox.run_cases(cases_job(assignment, settings), wall_seconds=600)
+    if not any(f.get("type") == "done" for f in frames):
+        why = "timed out" if end.timed_out else f"ended early (code {end.returncode})"
+        raise FixtureError(f"case generators: the harness {why}; stderr: {end.stderr[-1500:]}")
+    failed = [f for f in frames if f.get("type") == "cases_failed"]
     if failed:
         raise FixtureError(f"case generators failed: {failed[0].get('message')}\n"
-                           f"{failed[0].get('output', '')[-1500:]}")
+                           f"{str(failed[0].get('output', ''))[-1500:]}")
     cases: dict[str, list[dict]] = {}
-    for frame in run.frames:
+    for frame in frames:
         if frame.get("type") != "cases":
             continue
         if frame.get("status") != "ok":
@@ -181,9 +163,10 @@ def collect_cases(assignment: Assignment, sandbox: Sandbox, settings: Settings
     return cases
 
 
-def outputs_of(run: SandboxRun) -> dict[str, dict]:
-    """``case key -> check frame`` of a grade run."""
-    return {f["check"]: f for f in run.frames if f.get("type") == "check"}
+def _describe(outcome: Any) -> str:
+    err = outcome.error or {}
+    detail = err.get("internal", err.get("traceback", ""))
+    return f"{outcome.status} {err.get('type', '')}: {err.get('message', outcome.reason)}\n{detail}"
 
 
 def build_fixtures(assignment: Assignment, sandbox: Sandbox, settings: Settings,
@@ -192,43 +175,71 @@ def build_fixtures(assignment: Assignment, sandbox: Sandbox, settings: Settings,
 
     Raises:
         FixtureError: a generator failed, or the reference (or an accepted variant) did not
-            produce every output.
+            produce every output, or an input gives another check's expected output away
+            (``audit.py``).
     """
+    from ..engine import host_for
+
     t0 = time.monotonic()
     cases = collect_cases(assignment, sandbox, settings)
     n = sum(len(v) for v in cases.values())
     log(f"cases: {n} cases in {len(cases)} checks ({time.monotonic() - t0:.1f} s)")
+    host = host_for(assignment, sandbox, settings)
+    try:
+        return _build(assignment, sandbox, settings, log, cases, host, t0)
+    finally:
+        if not assignment.trusted:
+            host.close()
 
-    ref_run = sandbox.run(grade_job(assignment, assignment.reference_files(), cases, settings),
-                          wall_seconds=settings.grading_seconds * 4)
-    _run_ok(ref_run, "reference run")
-    results = outputs_of(ref_run)
-    bad = {k: f for k, f in results.items() if f.get("status") != "ok"}
-    if bad or not results:
-        k, f = next(iter(bad.items())) if bad else ("?", {})
-        err = f.get("error") or {}
-        raise FixtureError(
-            f"the reference failed {len(bad)} case(s); first: {k}: {f.get('status')} "
-            f"{err.get('type', '')}: {err.get('message', f.get('reason', ''))}\n"
-            f"{err.get('internal', err.get('traceback', ''))}")
-    expected = {k: f["outputs"] for k, f in results.items()}
-    info = next((f for f in ref_run.frames if f.get("type") == "hello"), {})
+
+def _build(assignment: Assignment, sandbox: Sandbox, settings: Settings, log: Any,
+           cases: dict[str, list[dict]], host: Any, t0: float) -> Fixtures:
+    from ..engine import run_submission
+    from .audit import audit_leaks, order_checks
+
+    big = settings.model_copy(update={"grading_seconds": settings.grading_seconds * 4})
+    if hasattr(host, "record"):
+        host.record = True
+    try:
+        ref_run = run_submission(assignment, assignment.reference_files(), sandbox, big, cases,
+                                 host)
+    finally:
+        if hasattr(host, "record"):
+            host.record = False
+    answered = {k: o.blocks for k, o in ref_run.outcomes.items() if o.blocks}
+    visible = {f"{t.id}/{c.id}" for t in assignment.manifest.todos for c in t.checks
+               if c.visibility == "visible"}
+    blocks = {k: v for k, v in answered.items() if k.rpartition("#")[0] in visible}
+    bad = {k: o for k, o in ref_run.outcomes.items() if o.status != "ok"}
+    if bad or not ref_run.outcomes:
+        k, o = next(iter(bad.items())) if bad else ("?", None)
+        raise FixtureError(f"the reference failed {len(bad)} case(s); first: {k}: "
+                           f"{_describe(o) if o else 'no case ran'}")
+    expected = {k: o.outputs for k, o in ref_run.outcomes.items()}
+    info = ref_run.imports.hello
     log(f"reference: {len(expected)} cases ({ref_run.seconds:.1f} s in {ref_run.sandbox})")
+    problems = audit_leaks(assignment, cases, expected, answered)
+    order = order_checks(assignment, problems)
+    unordered = [p for p in problems if not p.allowed(order)]
+    if unordered:
+        raise FixtureError("inputs give expected outputs away:\n" +
+                           "\n".join(p.describe() for p in unordered[:12]))
 
     variant_out: dict[str, Any] = {}
     for variant in assignment.manifest.variants:
-        run = sandbox.run(grade_job(assignment, variant_files(assignment, variant), cases,
-                                    settings, todo_ids=[variant.todo]),
-                          wall_seconds=settings.grading_seconds * 2)
-        _run_ok(run, f"variant {variant.id}")
-        frames = outputs_of(run)
-        ok = {k: f["outputs"] for k, f in frames.items() if f.get("status") == "ok"}
-        if variant.kind == "accepted" and len(ok) != len(frames):
+        vrun = run_submission(assignment, variant_files(assignment, variant), sandbox,
+                              settings.model_copy(update={
+                                  "grading_seconds": settings.grading_seconds * 2}),
+                              cases, host, todo_ids=[variant.todo], order=order)
+        ok = {k: o.outputs for k, o in vrun.outcomes.items() if o.status == "ok"}
+        if variant.kind == "accepted" and len(ok) != len(vrun.outcomes):
+            first = next(k for k, o in vrun.outcomes.items() if o.status != "ok")
             raise FixtureError(f"accepted variant {variant.id} failed on "
-                               f"{len(frames) - len(ok)} case(s)")
+                               f"{len(vrun.outcomes) - len(ok)} case(s); first: {first}: "
+                               f"{_describe(vrun.outcomes[first])}")
         for k, v in ok.items():
             variant_out[f"{variant.id}::{k}"] = v
-        log(f"variant {variant.id} ({variant.kind}): {len(ok)}/{len(frames)} cases ran")
+        log(f"variant {variant.id} ({variant.kind}): {len(ok)}/{len(vrun.outcomes)} cases ran")
 
     d = assignment.fixtures_dir
     d.mkdir(parents=True, exist_ok=True)
@@ -236,15 +247,19 @@ def build_fixtures(assignment: Assignment, sandbox: Sandbox, settings: Settings,
         old.unlink()
     inputs = {f"{g}#{i}": c["inputs"] for g, lst in cases.items() for i, c in enumerate(lst)}
     files, shas = {}, {}
-    for role, values in (("inputs", inputs), ("expected", expected), ("variants", variant_out)):
+    for role, values in (("inputs", inputs), ("expected", expected), ("variants", variant_out),
+                         ("blocks", blocks)):
         files[role], shas[role] = _write(d, role, _to_npz(values))
     index = {
         "slug": assignment.slug,
+        "format": 2,
         "source_digest": assignment.source_digest(),
         "built_by": {"sandbox": ref_run.sandbox, "python": info.get("python"),
                      "numpy": info.get("numpy")},
         "files": files,
         "sha256": shas,
+        "order": order,
+        "shared_values": [p.as_dict() for p in problems],
         "cases": {g: [{"name": c["name"], "meta": c.get("meta") or {}} for c in lst]
                   for g, lst in cases.items()},
     }

@@ -27,6 +27,10 @@ class Assignment:
     root: Path
     manifest: Manifest
     reference: Path | None
+    #: Whether the assignment's own code (drivers, helpers, reference) may run in the grader's
+    #: process: the built-ins and folders a local user grades from their command line; not an
+    #: assignment uploaded to the service (its code runs in a sandbox of its own).
+    trusted: bool = True
 
     @property
     def slug(self) -> str:
@@ -46,6 +50,11 @@ class Assignment:
     def cases_source(self) -> str:
         return (self.root / self.manifest.cases).read_text()
 
+    def helpers_source(self) -> str | None:
+        """The sandbox helpers' source, if the assignment has any."""
+        path = self.root / self.manifest.helpers
+        return path.read_text() if path.is_file() else None
+
     def starter_files(self) -> dict[str, bytes]:
         """Every file of the starter, by relative path."""
         return {
@@ -63,7 +72,7 @@ class Assignment:
         files = self.starter_files()
         for p in sorted(self.reference.rglob("*.py")):
             rel = p.relative_to(self.reference).as_posix()
-            if "__pycache__" in p.parts or rel.startswith("variants/"):
+            if "__pycache__" in p.parts or rel.startswith(("variants/", "rewrites/")):
                 continue
             files[rel] = p.read_bytes()
         return files
@@ -83,6 +92,8 @@ class Assignment:
         items = [("manifest.toml", self.root / "manifest.toml"),
                  ("cases", self.root / self.manifest.cases),
                  ("drivers", self.root / self.manifest.drivers)]
+        if (self.root / self.manifest.helpers).is_file():
+            items.append(("helpers", self.root / self.manifest.helpers))
         items += [(f"starter/{p.relative_to(self.starter).as_posix()}", p)
                   for p in sorted(self.starter.rglob("*.py")) if "__pycache__" not in p.parts]
         if self.reference and self.reference.is_dir():
@@ -114,17 +125,23 @@ def extract_definitions(source: str, names: list[str], filename: str) -> str:
     return "\n\n".join(chunks[n] for n in names)
 
 
-def load_assignment(name_or_path: str | Path, settings: Settings | None = None) -> Assignment:
+def load_assignment(name_or_path: str | Path, settings: Settings | None = None,
+                    trusted: bool | None = None) -> Assignment:
     """Load a built-in assignment by slug, or any assignment folder by path.
+
+    ``trusted`` (see ``Assignment.trusted``): built-ins are; a folder given by path is only
+    when the caller says so (the command line does, the service never).
 
     Raises:
         AssignmentError: nothing is there, or the manifest is invalid.
     """
     settings = settings or get_settings()
     candidate = Path(name_or_path)
+    builtin = False
     if (candidate / "manifest.toml").is_file():
         root = candidate.resolve()
     else:
+        builtin = True
         root = settings.builtin_assignments / str(name_or_path)
         if not (root / "manifest.toml").is_file():
             known = ", ".join(builtin_slugs(settings)) or "none"
@@ -138,8 +155,12 @@ def load_assignment(name_or_path: str | Path, settings: Settings | None = None) 
     reference = root / "reference"
     if not reference.is_dir():
         reference = settings.builtin_references / manifest.slug
+    if manifest.student_pack:
+        reference = root / "no-reference-in-a-pack"
+    if trusted is None:
+        trusted = builtin or root.parent == settings.builtin_assignments.resolve()
     return Assignment(root=root, manifest=manifest,
-                      reference=reference if reference.is_dir() else None)
+                      reference=reference if reference.is_dir() else None, trusted=trusted)
 
 
 def builtin_slugs(settings: Settings | None = None) -> list[str]:

@@ -29,18 +29,24 @@ class Comparator(BaseModel):
     kinds:
       - ``close``: ``rel_error(got, expected) <= tol`` (the default);
       - ``exact``: equal value and type family (ints, strings, shapes);
-      - ``self``: close to *another of the student's outputs*: ``against`` replaces the first
+      - ``self``: close to *another output of the same run*: ``against`` replaces the first
         component of the path (``grads.W1`` against ``numerical`` -> ``numerical.W1``), e.g.
-        analytic gradients against numerical gradients of the student's own loss;
-      - ``drop``: the student's decrease ``got[baseline] - got[path]`` is at least
-        ``fraction`` of the reference's decrease (behaviour checks, e.g. training loss);
-      - ``calls``: a recorded call log matches the reference's (names in order; arguments
-        close to ``tol``).
+        analytic gradients against the finite differences the trusted side computed from the
+        student's own loss evaluations;
+      - ``drop``: the decrease ``got[baseline] - got[path]`` is at least ``fraction`` of the
+        reference's decrease (behaviour checks, e.g. training loss; both losses are computed
+        by the driver outside the sandbox).
+
+    A kink (``kink_input``): where that case input is exactly 0, a function with no derivative
+    there (ReLU, leaky ReLU) may take any value between its one-sided derivatives, and 0:
+    elements there pass when ``got`` lies between ``min(kink_slopes + [0]) * s`` and
+    ``max(kink_slopes + [0]) * s``, with ``s`` the input ``kink_scale`` (upstream gradient)
+    or 1.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["close", "exact", "self", "drop", "calls"] = "close"
+    kind: Literal["close", "exact", "self", "drop"] = "close"
     tol: float | None = None
     atol: float | None = Field(
         None, description="With kind close: also pass where |got - expected| <= atol "
@@ -49,6 +55,11 @@ class Comparator(BaseModel):
     baseline: str | None = None
     fraction: float = 0.8
     label: str | None = Field(None, description="How to call this output in feedback.")
+    kink_input: str | None = Field(None, description="Case input whose exact zeros are kinks "
+                                   "of the function (see above).")
+    kink_slopes: list[float] = Field(default_factory=lambda: [0.0, 1.0])
+    kink_scale: str | None = Field(None, description="Case input the derivative at a kink is "
+                                   "multiplied by (dout), if any.")
 
     @model_validator(mode="after")
     def _needs(self) -> Comparator:
@@ -57,14 +68,6 @@ class Comparator(BaseModel):
         if self.kind == "drop" and not self.baseline:
             raise ValueError("a 'drop' comparator needs 'baseline'")
         return self
-
-
-class Stub(BaseModel):
-    """Replace ``name`` in the student's modules by a recording stub driven by ``fake``."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    fake: str
 
 
 class Check(BaseModel):
@@ -82,11 +85,12 @@ class Check(BaseModel):
     visibility: Visibility = "hidden"
     weight: float = Field(1.0, gt=0)
     compare: dict[str, Comparator]
-    stubs: list[Stub] = Field(default_factory=list)
-    depends_on: list[str] = Field(
+    blocks: list[str] = Field(
         default_factory=list,
-        description="TODO ids whose code this check also runs; if one of them fails its own "
-                    "checks, this check is excused (not counted), so one bug is charged once.")
+        description="TODO ids this check's TODO may call: their calls are answered with the "
+                    "reference's values (outside the sandbox), so the TODO is judged by its "
+                    "result as if its blocks were right, whatever it calls and in whatever "
+                    "order, and a bug in a block is charged to the block only.")
     explain: str | None = Field(None, description="Shown to students when the check fails.")
 
 
@@ -100,6 +104,9 @@ class Todo(BaseModel):
     file: str = Field(description="Submission file that holds it, e.g. 'nndl/optim.py'.")
     points: float = Field(gt=0)
     target: str | None = Field(None, description="qualname in the file's module (default: id).")
+    uses_rng: bool = Field(False, description="The function draws from numpy's global random "
+                           "generator: as a block, it is answered with the sandbox's generator "
+                           "state.")
     checks: list[Check]
 
     @property
@@ -136,6 +143,18 @@ class Variant(BaseModel):
     hint: str = ""
 
 
+class Rewrite(BaseModel):
+    """An equivalent rewrite of the reference (inlined helpers, other call orders, loops...)
+    that ``grader check`` grades: it must get full marks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    todo: str
+    file: str = Field(description="Python file under the reference folder (variant format).")
+    description: str = ""
+
+
 class Limits(BaseModel):
     """Per-assignment overrides of the grader's limits (seconds, MB)."""
 
@@ -167,10 +186,15 @@ class Manifest(BaseModel):
     starter: str = "starter"
     drivers: str = "drivers.py"
     cases: str = "cases.py"
+    helpers: str = Field("helpers.py", description="Objects drivers pass into the student's "
+                         "code (activations...), run inside the sandbox (optional file).")
     tol: float = 1e-6
     limits: Limits = Field(default_factory=Limits)
     todos: list[Todo]
     variants: list[Variant] = Field(default_factory=list)
+    rewrites: list[Rewrite] = Field(default_factory=list)
+    student_pack: bool = Field(False, description="A student pack (``grader pack``): visible "
+                               "checks only, no reference, no case generators.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -181,18 +205,20 @@ class Manifest(BaseModel):
             if t.file not in self.submission_files:
                 raise ValueError(f"TODO {t.id}: file {t.file} is not in submission_files")
             for c in t.checks:
-                for dep in c.depends_on:
+                for dep in c.blocks:
                     if dep not in ids:
-                        raise ValueError(f"check {t.id}/{c.id} depends on unknown TODO {dep}")
-            if all(c.depends_on for c in t.checks):
-                raise ValueError(f"TODO {t.id}: every check has depends_on; at least one must "
-                                 "always count")
+                        raise ValueError(f"check {t.id}/{c.id} names unknown block TODO {dep}")
+                    if dep == t.id:
+                        raise ValueError(f"check {t.id}/{c.id}: a TODO is not its own block")
         vids = [v.id for v in self.variants]
         if len(vids) != len(set(vids)):
             raise ValueError(f"duplicate variant ids: {vids}")
         for v in self.variants:
             if v.todo not in ids:
                 raise ValueError(f"variant {v.id} is for unknown TODO {v.todo}")
+        for r in self.rewrites:
+            if r.todo not in ids:
+                raise ValueError(f"rewrite {r.id} is for unknown TODO {r.todo}")
         for f in self.given_functions:
             if f not in self.submission_files:
                 raise ValueError(f"given_functions names {f}, which is not a submission file")

@@ -5,8 +5,15 @@ root (Gradescope unpacks it to ``/autograder/source``). Beside them:
 
 - ``src/grader/``: this grader (the runner grades with the same engine as everywhere);
 - ``src/assignments/<slug>/``: manifest, starter, drivers, case generators and the built
-  fixtures; never the reference solution;
-- ``config.json``: slug, late policy and submission limit (``scoring.penalties.Policy``);
+  fixtures;
+- ``src/reference/<slug>/``: the reference solution (with its variants, which the fixtures'
+  freshness check reads): composite TODOs are judged with their blocks answered by the
+  reference, outside the student's sandbox. The runner closes ``/autograder`` (``0700``) and
+  runs student code as a fresh unprivileged uid (in bubblewrap where it can), so it is never
+  readable by the submission;
+- ``config.json``: slug, late policy and submission limit (``scoring.penalties.Policy``), and
+  per-student extensions keyed by the student's Gradescope email, name or SID
+  (``scoring.penalties.Extension``; the runner applies the one of the submitting user);
 - ``requirements.txt`` and, unless ``wheels=False``, ``wheels/`` with the dependencies and pip
   itself for the target Python versions, so ``setup.sh`` needs no network.
 """
@@ -23,7 +30,7 @@ from pathlib import Path
 
 from ..assignments.fixtures import load_fixtures
 from ..assignments.loader import Assignment
-from ..scoring.penalties import Policy
+from ..scoring.penalties import Extension, Policy
 
 REQUIREMENTS = ["pydantic>=2.5", "pydantic-settings>=2.1", "tomli>=2; python_version < '3.11'"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -56,10 +63,20 @@ def _download_wheels(dest: Path, python_versions: list[str]) -> None:
                               f"{res.stderr.strip()[-600:]}")
 
 
+def extensions_config(extensions: dict[str, Extension]) -> dict[str, dict]:
+    """Extensions as ``config.json`` stores them."""
+    return {key: {"due_at": e.due_at.isoformat() if e.due_at else None,
+                  "extra_late_days": e.extra_late_days,
+                  "extra_submissions": e.extra_submissions}
+            for key, e in sorted(extensions.items())}
+
+
 def export_gradescope(assignment: Assignment, output: Path, *, policy: Policy | None = None,
+                      extensions: dict[str, Extension] | None = None,
                       wheels: bool = True,
                       python_versions: tuple[str, ...] = ("3.10", "3.11", "3.12")) -> Path:
-    """Write the autograder zip for ``assignment`` to ``output``.
+    """Write the autograder zip for ``assignment`` to ``output`` (``extensions``: by the
+    student's email, name or SID as Gradescope knows them).
 
     Raises:
         ExportError: fixtures missing or stale, or wheels could not be fetched.
@@ -74,7 +91,8 @@ def export_gradescope(assignment: Assignment, output: Path, *, policy: Policy | 
         "late_cap_percent": policy.late_cap_percent,
         "late_days_accepted": policy.late_days_accepted,
         "max_submissions": policy.max_submissions,
-        "resubmission_penalty_percent": policy.resubmission_penalty_percent}}
+        "resubmission_penalty_percent": policy.resubmission_penalty_percent},
+        "extensions": extensions_config(extensions or {})}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name in ("setup.sh", "run_autograder"):
@@ -87,6 +105,8 @@ def export_gradescope(assignment: Assignment, output: Path, *, policy: Policy | 
         _add_tree(zf, PACKAGE, "src/grader", skip=("service", "store", "queue", "web", "portal"))
         _add_tree(zf, assignment.root, f"src/assignments/{assignment.slug}",
                   skip=("reference",))
+        if assignment.reference is not None:
+            _add_tree(zf, assignment.reference, f"src/reference/{assignment.slug}")
         if wheels:
             with tempfile.TemporaryDirectory() as tmp:
                 _download_wheels(Path(tmp), list(python_versions))

@@ -9,9 +9,12 @@ Order of work:
 1. ``/autograder`` becomes ``0700`` (root only): the student's code, run as a fresh
    unprivileged uid, cannot read the fixtures, the submission folder or the results path;
 2. the submission is graded in the best sandbox that works here (bubblewrap if it can create
-   namespaces, else the unprivileged-user sandbox);
+   namespaces, else the unprivileged-user sandbox, after the runner dropped its own network
+   with ``unshare(CLONE_NEWNET)`` where the container allows it: ``network.py``; a hidden
+   test in results.json tells the instructor how the code was isolated, network included);
 3. the late policy and submission limit from ``config.json`` (``grader.scoring.penalties``)
-   are applied using the metadata;
+   are applied using the metadata, extended by the submitting student's extension if
+   ``config.json`` has one for their email, name or SID (``users`` of the metadata);
 4. ``results.json`` is written last, atomically, by root; if anything above raised, it says
    score 0 with a visible "autograder failed" test and the traceback in a hidden one.
 """
@@ -26,6 +29,8 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from .network import drop_network
 
 ROOT = Path(os.environ.get("GRADER_AUTOGRADER_ROOT", "/autograder"))
 
@@ -55,19 +60,55 @@ def failure_results(message: str, trace: str, seconds: float) -> dict[str, Any]:
         ]).model_dump()
 
 
-def _pick_sandbox(settings: Any) -> Any:
+def _pick_sandbox(settings: Any) -> tuple[Any, str | None]:
+    """The sandbox to grade in, and (for the fallback) why bubblewrap could not be used."""
     from ..sandbox.base import SandboxError
     from ..sandbox.process import ProcessSandbox
     from ..sandbox.user import UserSandbox
 
+    why = None
     try:
         box = ProcessSandbox(settings)
-        probe = box.run({"protocol": 1, "mode": "nothing", "limits": {}}, wall_seconds=30)
-        if any(f.get("type") == "hello" for f in probe.frames):
-            return box
-    except SandboxError:
-        pass
-    return UserSandbox(settings)
+        if box.works():
+            return box, None
+        why = "its probe run gave no answer"
+    except (SandboxError, OSError) as exc:
+        why = str(exc)[-300:]
+    return UserSandbox(settings), why
+
+
+def isolation_test(why_not_bwrap: str, network: Any) -> dict[str, Any]:
+    """A hidden results.json test telling the instructor how the student's code was
+    isolated when bubblewrap could not be used."""
+    lines = ["The student's code ran in the unprivileged-user sandbox, because bubblewrap "
+             f"could not be used here ({why_not_bwrap.rstrip('.')}): a fresh uid that cannot "
+             "read the autograder's files, with process, memory and time limits, but no "
+             "filesystem or PID namespace.", ""]
+    if network.dropped:
+        lines.append(f"Network: isolated; {network.how}.")
+    else:
+        lines.append(f"Network: NOT isolated; {network.how}. The student's code could open "
+                     "network connections from this container while it was graded. Where "
+                     "the network matters, grade with the grader service's sandboxes (Docker "
+                     "or bubblewrap) instead.")
+    return {"name": "sandbox isolation (instructors only)", "number": "", "score": 0.0,
+            "max_score": 0.0, "status": "passed" if network.dropped else "failed",
+            "output": "\n".join(lines), "visibility": "hidden", "tags": ["sandbox"]}
+
+
+def extension_for(meta: dict[str, Any], extensions: dict[str, dict]) -> tuple[str, Any] | None:
+    """The extension of the submission's first user found in ``extensions`` (by email, then
+    name, then SID), with the key it matched."""
+    from ..scoring.penalties import Extension
+
+    for user in meta.get("users") or []:
+        for key in (user.get("email"), user.get("name"), user.get("sid")):
+            if key and key in extensions:
+                e = extensions[key]
+                return key, Extension(due_at=_parse_time(e.get("due_at")),
+                                      extra_late_days=int(e.get("extra_late_days") or 0),
+                                      extra_submissions=int(e.get("extra_submissions") or 0))
+    return None
 
 
 def grade_here(root: Path = ROOT) -> dict[str, Any]:
@@ -76,14 +117,22 @@ def grade_here(root: Path = ROOT) -> dict[str, Any]:
     from ..config import Settings
     from ..engine import grade
     from ..report.gradescope import to_gradescope
-    from ..scoring.penalties import Policy, final_score, late_days, penalty_percent, refusal
+    from ..scoring.penalties import (
+        Policy,
+        extended,
+        final_score,
+        late_days,
+        penalty_percent,
+        refusal,
+    )
     from ..scoring.score import for_students
     from ..submission import SubmissionError, load_submission
 
     source = root / "source"
     config = json.loads((source / "config.json").read_text())
-    settings = Settings(assignments_dir=source / "src" / "assignments")
-    assignment = load_assignment(config["slug"], settings)
+    settings = Settings(assignments_dir=source / "src" / "assignments",
+                        reference_dir=source / "src" / "reference")
+    assignment = load_assignment(config["slug"], settings, trusted=True)
     try:
         submission = load_submission(root / "submission", assignment, settings)
     except SubmissionError as exc:
@@ -91,16 +140,26 @@ def grade_here(root: Path = ROOT) -> dict[str, Any]:
             "tests": [{"name": "submission", "number": "1", "score": 0.0, "max_score":
                        assignment.manifest.max_score, "status": "failed", "output": str(exc),
                        "visibility": "visible", "tags": []}]}
-    sandbox = _pick_sandbox(settings)
+    sandbox, why_not_bwrap = _pick_sandbox(settings)
+    network = drop_network() if why_not_bwrap is not None else None
     result = grade(assignment, submission, sandbox, settings)
     view = for_students(result)
     gs = to_gradescope(view).model_dump()
+    if why_not_bwrap is not None:
+        note = isolation_test(why_not_bwrap, network)
+        note["number"] = str(len(gs["tests"]) + 1)
+        gs["tests"].append(note)
     meta_path = root / "submission_metadata.json"
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     due = _parse_time((meta.get("assignment") or {}).get("due_date"))
     created = _parse_time(meta.get("created_at"))
     previous = len(meta.get("previous_submissions") or [])
     policy = Policy(due_at=due, **config.get("policy", {}))
+    found = extension_for(meta, config.get("extensions") or {})
+    if found:
+        policy = extended(policy, found[1])
+        gs["output"] += f"\nExtension applied ({found[0]})."
+    due = policy.due_at
     refused = refusal(policy, created, previous) if created else None
     if refused:
         gs["score"] = 0.0
@@ -118,6 +177,12 @@ def grade_here(root: Path = ROOT) -> dict[str, Any]:
             gs["output"] += (f"\nScore adjusted to {gs['score']:g} (-{penalty:g}%: "
                              f"{', '.join(why)}).")
     gs["output"] += f"\nGraded in the '{sandbox.name}' sandbox."
+    if result.status == "failed" and result.failure:
+        gs["tests"].append({"name": "grading failed (instructors only)",
+                            "number": str(len(gs["tests"]) + 1), "score": 0.0,
+                            "max_score": 0.0, "status": "failed",
+                            "output": result.failure[-20000:], "visibility": "hidden",
+                            "tags": []})
     return gs
 
 

@@ -1,14 +1,8 @@
-"""What a driver sees: fresh inputs, the student's objects, and recording stubs.
+"""Fresh copies of case inputs, and the student's loaded modules (stdlib and numpy only).
 
-A *driver* is a function in the assignment's ``drivers.py`` (run inside the sandbox) that
-exercises one TODO on one case and returns a dict of named outputs. The context it receives:
-
-- ``ctx.inputs[name]`` returns a *fresh deep copy* of the case input on every access, so a
-  student's in-place update can neither break a later call nor be penalised;
-- ``ctx.target`` is the student's function or class for the check (``module:qualname``);
-- ``ctx.resolve("module:Name.attr")`` reaches any other student object;
-- ``ctx.stubs`` lists the recording stubs installed for this check; their call log is added to
-  the outputs as ``calls`` by the harness.
+Used on both sides of the boundary: the trusted side hands drivers ``FreshInputs`` (every
+lookup a new deep copy, so a student's in-place update can neither break a later call nor be
+penalised), and the harness finds the student's modules by their files.
 """
 
 from __future__ import annotations
@@ -19,8 +13,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
-
-from .importer import resolve
 
 
 def fresh_copy(value: Any) -> Any:
@@ -50,69 +42,6 @@ class FreshInputs(Mapping):
 
     def __len__(self) -> int:
         return len(self._data)
-
-
-class RecordingStub:
-    """Replaces a student function: records each call's arguments, returns a fake's result.
-
-    The fake is a driver function ``fake(call_index, *args, **kwargs)`` that returns values of
-    the right shapes (not the real computation), so the TODO under test is checked for its own
-    wiring: what it passes in, and what it does with what comes back.
-    """
-
-    def __init__(self, name: str, fake: Callable[..., Any], log: list[dict]) -> None:
-        self.__name__ = name
-        self._fake = fake
-        self._log = log
-        self._count = 0
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self._log.append({
-            "fn": self.__name__,
-            "args": [fresh_copy(a) for a in args],
-            "kwargs": {k: fresh_copy(v) for k, v in kwargs.items()},
-        })
-        index = self._count
-        self._count += 1
-        return self._fake(index, *args, **kwargs)
-
-
-class Context:
-    """The driver's view of one check (see the module docstring)."""
-
-    def __init__(self, inputs: dict[str, Any], target: str | None, params: dict[str, Any],
-                 student_modules: Callable[[], list[Any]]) -> None:
-        self.inputs = FreshInputs(inputs)
-        self.params = params
-        self._target_spec = target
-        self._student_modules = student_modules
-        self.calls: list[dict] = []
-        self._patched: list[tuple[Any, str, Any]] = []
-
-    @property
-    def target(self) -> Any:
-        """The student's object named by the check's ``target`` (``module:qualname``)."""
-        if not self._target_spec:
-            raise RuntimeError("this check declares no target")
-        return resolve(self._target_spec)
-
-    def resolve(self, spec: str) -> Any:
-        """Any student object by ``module:qualname``."""
-        return resolve(spec)
-
-    def install_stub(self, name: str, fake: Callable[..., Any]) -> None:
-        """Replace ``name`` in every loaded student module with a recording stub."""
-        stub = RecordingStub(name, fake, self.calls)
-        for mod in self._student_modules():
-            if name in getattr(mod, "__dict__", {}):
-                self._patched.append((mod, name, mod.__dict__[name]))
-                setattr(mod, name, stub)
-
-    def restore(self) -> None:
-        """Undo every stub (run after the check, whatever happened)."""
-        while self._patched:
-            mod, name, original = self._patched.pop()
-            setattr(mod, name, original)
 
 
 def student_modules_under(src_dir: str) -> Callable[[], list[Any]]:

@@ -149,6 +149,26 @@ class PlaceholderFinder(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, _PlaceholderLoader(self), is_package=True)
 
 
+class StudentFinder(importlib.abc.MetaPathFinder):
+    """First finder: the submission's own ``.py`` files load statement by statement
+    (``statements.StatementLoader``), so one failing statement costs only what it defines."""
+
+    def __init__(self, src_dir: str, own: set[str], make_loader: Any) -> None:
+        self.prefix = src_dir.rstrip("/") + "/"
+        self.own = own
+        self.make_loader = make_loader
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname.split(".")[0] not in self.own:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not isinstance(spec.origin, str):
+            return spec
+        if spec.origin.startswith(self.prefix) and spec.origin.endswith(".py"):
+            spec.loader = self.make_loader(spec.origin)
+        return spec
+
+
 def own_packages(src_dir: str) -> set[str]:
     """Top-level module and package names provided by the submission in ``src_dir``."""
     names = set()

@@ -76,3 +76,40 @@ def describe_status(status: int) -> str:
     if os.WIFEXITED(status):
         return f"exited with code {os.WEXITSTATUS(status)} (sys.exit or os._exit?)"
     return f"ended with status {status}"
+
+
+def apply_import_limits(limits: dict) -> tuple[int, int]:
+    """Limits of the zygote while it imports the submission: soft limits only (memory and
+    CPU), so that the check children it forks can set their own. Returns the previous soft
+    CPU limit, to put back once the imports are done (``release_import_cpu``)."""
+    _set(resource.RLIMIT_CORE, 0)
+    old_cpu = resource.getrlimit(resource.RLIMIT_CPU)
+    mem = int(limits.get("memory_bytes") or 0)
+    if mem > 0:
+        _soft(resource.RLIMIT_AS, current_vm_bytes() + mem)
+    seconds = float(limits.get("import_seconds") or 0)
+    if seconds > 0:
+        _soft(resource.RLIMIT_CPU, int(seconds) + 1)
+    nproc = int(limits.get("nproc") or 0)
+    if nproc > 0:
+        _soft(resource.RLIMIT_NPROC, nproc)
+    return old_cpu
+
+
+def release_import_cpu(old: tuple[int, int]) -> None:
+    """Put back the CPU limit the zygote had before its imports."""
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (old[0], resource.getrlimit(
+            resource.RLIMIT_CPU)[1]))
+    except (ValueError, OSError):
+        pass
+
+
+def _soft(which: int, soft: int) -> None:
+    try:
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(which, (soft, hard))
+    except (ValueError, OSError):
+        pass

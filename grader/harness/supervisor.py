@@ -1,9 +1,25 @@
-"""The parent side: forks children, enforces wall-clock limits, validates their frames.
+"""The supervisor: the harness's first process, between the trusted side and student code.
 
-The supervisor never imports student code. For each child it reads two pipes at once (frames
-and captured stdout/stderr), keeps at most ``output_bytes`` of output, kills the child's
-process group (and, inside a private pid namespace, every other process) when a limit passes,
-and turns what it saw into result frames.
+It never imports student code. It reads the session frame (the submission's files, the
+modules to import, the given code, the assignment's sandbox helpers, the limits), writes the
+files, and starts the zygote (``zygote.py``), which imports the modules and reports each one.
+Then the trusted side drives, one check at a time:
+
+- ``begin``: the zygote forks a fresh child for the check (with a command pipe, a result pipe
+  and a pipe for what it prints); ``begun`` answers;
+- ``C`` frames (operations) and ``A`` frames (block answers) are forwarded to the child as
+  they are; the child's ``R`` (replies) and ``B`` (block calls) frames go back as they are:
+  the supervisor never decodes them, it only checks their framing and size;
+- ``end``: the child and everything it started are killed; ``ended`` reports how it ended,
+  what it printed (capped) and how long it ran.
+
+Limits: a check's child may compute for ``check_seconds`` (time spent waiting for a block's
+answer does not count); past that it is killed and ``ended`` says ``timeout``. A frame over
+``result_bytes`` ends the check (``too_large``); a malformed frame (``protocol``); a child that
+dies (``crashed``, with its wait status). An import that does not finish within
+``import_seconds``, or that ends the zygote, costs the statement that was running: it is
+skipped and the zygote started again. The supervisor is not dumpable (no ptrace, no
+``/proc/<pid>/fd`` or ``mem`` for the student's processes).
 """
 
 from __future__ import annotations
@@ -12,124 +28,41 @@ import errno
 import os
 import selectors
 import signal
+import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from .child import ChildIO
 from .limits import describe_status
-from .protocol import FrameBuffer, ProtocolError
+from .protocol import (
+    BLOCK_ANSWER,
+    BLOCK_CALL,
+    CHILD_OP,
+    CHILD_REPLY,
+    HEAD,
+    SUPERVISOR,
+    FrameReader,
+    ProtocolError,
+    pack,
+    unpack_payload,
+    write_all,
+)
+from .zygote import CMD
 
-MARKER_PREFIX = b"\x00GRADER-CHECK:"
-
-
-class OutputSplitter:
-    """Splits a child's captured output at the markers it writes before each check.
-
-    A marker is ``MARKER_PREFIX + nonce + b":" + index + b"\x00"``; the nonce is random per
-    child, so output that merely imitates a marker stays with the check that printed it.
-    Bytes before the first marker (import time) belong to ``None``. At most ``limit`` bytes are
-    kept in all; the rest are counted in ``dropped``.
-    """
-
-    def __init__(self, nonce: bytes, limit: int) -> None:
-        self.marker = MARKER_PREFIX + nonce + b":"
-        self.limit = limit
-        self.kept = 0
-        self.dropped = 0
-        self.current: int | None = None
-        self.parts: dict[int | None, bytearray] = {}
-        self.pending = bytearray()
-
-    def _emit(self, data: bytes) -> None:
-        if not data:
-            return
-        room = self.limit - self.kept
-        keep = data[:max(room, 0)]
-        if keep:
-            self.parts.setdefault(self.current, bytearray()).extend(keep)
-            self.kept += len(keep)
-        self.dropped += len(data) - len(keep)
-
-    def feed(self, chunk: bytes) -> None:
-        self.pending += chunk
-        while True:
-            at = self.pending.find(self.marker)
-            if at < 0:
-                break
-            end = self.pending.find(b"\x00", at + len(self.marker))
-            if end < 0:
-                self._emit(bytes(self.pending[:at]))
-                del self.pending[:at]
-                if len(self.pending) > len(self.marker) + 24:  # not a real marker after all
-                    self._emit(bytes(self.pending))
-                    self.pending.clear()
-                return
-            self._emit(bytes(self.pending[:at]))
-            digits = bytes(self.pending[at + len(self.marker):end])
-            del self.pending[:end + 1]
-            if digits.isdigit():
-                self.current = int(digits)
-        # keep a tail that could be the start of a marker split across reads
-        keep = len(self.marker) + 24
-        if len(self.pending) > keep:
-            self._emit(bytes(self.pending[:-keep]))
-            del self.pending[:-keep]
-
-    def close(self) -> None:
-        self._emit(bytes(self.pending))
-        self.pending.clear()
-
-    def text(self, key: int | None) -> str:
-        return bytes(self.parts.get(key, b"")).decode("utf-8", "backslashreplace")
+#: Restarts of the zygote (after an import that crashed or hung, or a zygote killed by a
+#: check) before every remaining check is given up.
+MAX_ZYGOTE_STARTS = 6
 
 
-@dataclass
-class ChildRun:
-    """What one child produced."""
+def set_not_dumpable() -> None:
+    """``prctl(PR_SET_DUMPABLE, 0)``: processes of the same uid cannot ptrace this one or
+    open its ``/proc/<pid>/fd``, ``mem`` or ``environ``."""
+    try:
+        import ctypes
 
-    frames: list[dict] = field(default_factory=list)
-    output: OutputSplitter | None = None
-    timed_out: bool = False
-    protocol_error: str | None = None
-    status: int | None = None
-    seconds: float = 0.0
-    last_start: int | None = None
-    last_start_at: float | None = None
-
-    def ended_by(self) -> str:
-        if self.status is None:
-            return "did not finish"
-        return describe_status(self.status)
-
-    @property
-    def clean_exit(self) -> bool:
-        return self.status is not None and os.WIFEXITED(self.status) and \
-            os.WEXITSTATUS(self.status) == 0
-
-
-def kill_everything_else(own_pid_namespace: bool, pgid: int | None) -> None:
-    """Kill what a child left behind (its group; in a private pid namespace, every process)."""
-    if pgid:
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except OSError:
-            pass
-    if not own_pid_namespace:
-        return
-    me = os.getpid()
-    for _ in range(200):
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except OSError as exc:
-            if exc.errno == errno.ESRCH:
-                pass
-        _reap()
-        others = [p for p in _pids() if p not in (1, me)]
-        if not others:
-            return
-        time.sleep(0.002)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        pass
 
 
 def _pids() -> list[int]:
@@ -153,6 +86,15 @@ def _pids() -> list[int]:
     return out
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
 def _reap() -> None:
     while True:
         try:
@@ -163,122 +105,622 @@ def _reap() -> None:
             return
 
 
-def run_child(target: Callable[[ChildIO], None], *, check_seconds: float, total_seconds: float,
-              output_bytes: int, result_bytes: int, own_pid_namespace: bool) -> ChildRun:
-    """Fork a child running ``target(io)``, supervise it, and collect what it sent.
+class Capture:
+    """What a process printed, capped at ``limit`` bytes (the rest counted, and thrown away
+    in the kernel: a flood of output costs the flooder, not the supervisor)."""
 
-    ``check_seconds`` is restarted by every ``start`` frame; ``total_seconds`` bounds the child.
-    The child's ``ChildIO.marker`` separates the output of its checks.
-    """
-    nonce = os.urandom(8).hex().encode()
-    run = ChildRun(output=OutputSplitter(nonce, output_bytes))
-    res_r, res_w = os.pipe()
-    out_r, out_w = os.pipe()
-    t0 = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # child
-        try:
-            os.close(res_r)
-            os.close(out_r)
-            target(ChildIO(res_w, out_w, nonce))
-        finally:
-            os._exit(70)
-    os.close(res_w)
-    os.close(out_w)
-    try:
-        os.setpgid(pid, pid)
-    except OSError:
-        pass
-    frames = FrameBuffer(result_bytes)
-    for fd in (res_r, out_r):
-        os.set_blocking(fd, False)
-    sel = selectors.DefaultSelector()
-    sel.register(res_r, selectors.EVENT_READ, "res")
-    sel.register(out_r, selectors.EVENT_READ, "out")
-    live = {res_r, out_r}
-    check_deadline = t0 + check_seconds
-    hard_deadline = t0 + total_seconds
-    exited = False
+    def __init__(self, fd: int, limit: int) -> None:
+        self.fd = fd
+        self.limit = limit
+        self.data = bytearray()
+        self.dropped = 0
+        self._null: int | None = None
 
-    def consume(fd: int, kind: str) -> bool:
-        """Read what is available on ``fd``; False at EOF."""
-        nonlocal check_deadline
+    def _discard(self) -> bool | None:
+        """Past the limit: splice what is there to /dev/null (None if splice is missing)."""
+        splice = getattr(os, "splice", None)
+        if splice is None:
+            return None
+        if self._null is None:
+            self._null = os.open(os.devnull, os.O_WRONLY)
         while True:
             try:
-                chunk = os.read(fd, 1 << 16)
+                n = splice(self.fd, self._null, 1 << 24)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return None
+            if n == 0:
+                return False
+            self.dropped += n
+
+    def read(self) -> bool:
+        """Read what is there; False at EOF."""
+        while True:
+            if len(self.data) >= self.limit:
+                gone = self._discard()
+                if gone is not None:
+                    return gone
+            try:
+                chunk = os.read(self.fd, 1 << 16)
             except BlockingIOError:
                 return True
             except OSError:
                 return False
             if not chunk:
                 return False
-            if kind == "out":
-                assert run.output is not None
-                run.output.feed(chunk)
-                continue
-            frames.feed(chunk)
-            # one at a time: frames before damage in the same chunk are kept
-            while (frame := frames.frames_one()) is not None:
-                if not isinstance(frame, dict):
-                    raise ProtocolError("frame is not an object")
-                if frame.get("type") == "start":
-                    run.last_start = frame.get("index")
-                    run.last_start_at = time.monotonic()
-                    check_deadline = run.last_start_at + check_seconds
-                run.frames.append(frame)
+            room = self.limit - len(self.data)
+            self.data += chunk[:max(room, 0)]
+            self.dropped += max(0, len(chunk) - max(room, 0))
 
-    try:
-        while True:
-            now = time.monotonic()
-            deadline = min(check_deadline, hard_deadline)
-            if now >= deadline:
-                run.timed_out = True
-                break
-            wait = min(deadline - now, 0.05) if live else min(deadline - now, 0.002)
-            events = sel.select(timeout=wait) if live else (time.sleep(wait) or [])
-            for key, _ in events:
-                if not consume(key.fd, key.data):
-                    sel.unregister(key.fd)
-                    live.discard(key.fd)
-            if not exited:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    exited, run.status = True, status
-            if exited:
-                # Whatever the child wrote before it ended is in the pipes; a daemon it left
-                # behind may hold them open, so read what is there and stop.
-                for fd in list(live):
-                    consume(fd, "res" if fd == res_r else "out")
-                break
-    except ProtocolError as exc:
-        run.protocol_error = str(exc)
-    finally:
-        sel.close()
-        kill_everything_else(own_pid_namespace, pid)
-        for fd in (res_r, out_r):
+    def text(self) -> str:
+        return bytes(self.data).decode("utf-8", "backslashreplace")
+
+    def close(self) -> None:
+        for fd in (self.fd, self._null):
+            try:
+                if fd is not None:
+                    os.close(fd)
+            except OSError:
+                pass
+
+
+class Check:
+    """The running check's child and its pipes."""
+
+    def __init__(self, seq: int, pid: int, cmd_w: int, res_r: int, out: Capture,
+                 frame_limit: int) -> None:
+        self.seq = seq
+        self.pid = pid
+        self.cmd_w = cmd_w
+        self.res_r = res_r
+        self.out = out
+        self.reader = FrameReader(frame_limit)
+        self.pending = bytearray()  # to the child
+        self.busy_since: float | None = None
+        self.busy = 0.0
+        self.started = time.monotonic()
+        self.seconds = 10.0  # of computing, past which the child is stopped
+        self.outcome: str | None = None
+        self.reason = ""
+
+    def set_busy(self, now: float) -> None:
+        if self.busy_since is None:
+            self.busy_since = now
+
+    def set_idle(self, now: float) -> None:
+        if self.busy_since is not None:
+            self.busy += now - self.busy_since
+            self.busy_since = None
+
+    def busy_seconds(self, now: float) -> float:
+        return self.busy + (now - self.busy_since if self.busy_since is not None else 0.0)
+
+
+class Supervisor:
+    """See the module docstring."""
+
+    def __init__(self, in_fd: int, out_fd: int, work: str, own_pid_namespace: bool) -> None:
+        self.in_fd = in_fd
+        self.out_fd = out_fd
+        self.work = work
+        self.own_ns = own_pid_namespace
+        self.session: dict[str, Any] = {}
+        self.limits: dict[str, Any] = {}
+        self.src = os.path.join(work, "src")
+        self.reader = FrameReader(1 << 31)
+        self.zpid: int | None = None
+        self.zctl: socket.socket | None = None
+        self.zout: Capture | None = None
+        self.zready = False
+        self.zstarts = 0
+        self.skip: dict[str, dict[int, str]] = {}
+        self.last_progress: tuple[str, int] | None = None
+        self.import_output = ""
+        self.check: Check | None = None
+        self.idle: Check | None = None  # a check's child kept for the next check (``keep``)
+        self.seq = 0
+
+    # --- output to the trusted side -------------------------------------------------------
+
+    def emit(self, value: dict) -> None:
+        write_all(self.out_fd, pack(value, SUPERVISOR))
+
+    def forward(self, channel: bytes, payload: bytes) -> None:
+        write_all(self.out_fd, HEAD.pack(b"G2", channel, len(payload)) + payload)
+
+    # --- the zygote --------------------------------------------------------------------------
+
+    def start_zygote(self) -> bool:
+        """Fork the zygote and wait until it is ready; False when it cannot be started."""
+        from . import zygote
+
+        while self.zstarts < MAX_ZYGOTE_STARTS:
+            self.zstarts += 1
+            parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            out_r, out_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the zygote
+                try:
+                    parent_sock.close()
+                    os.close(out_r)
+                    devnull = os.open(os.devnull, os.O_RDONLY)
+                    os.dup2(devnull, 0)
+                    os.close(devnull)
+                    if self.in_fd != 0:
+                        os.close(self.in_fd)
+                    os.close(self.out_fd)
+                    os.dup2(out_w, 1)
+                    os.dup2(out_w, 2)
+                    os.close(out_w)
+                    zygote.run(self.session, self.src, child_sock, self.skip)
+                finally:
+                    os._exit(70)
+            child_sock.close()
+            os.close(out_w)
+            self.zpid, self.zctl = pid, parent_sock
+            os.set_blocking(out_r, False)
+            self.zout = Capture(out_r, int(self.limits.get("output_bytes", 65536)))
+            ok = self._await_ready()
+            if ok:
+                return True
+        self.emit({"type": "zygote_failed", "message": "the submission's modules could not "
+                   f"be imported even after {MAX_ZYGOTE_STARTS} attempts"})
+        return False
+
+    def _await_ready(self) -> bool:
+        assert self.zctl is not None and self.zout is not None
+        ctl = self.zctl
+        ctl.setblocking(False)
+        reader = FrameReader(1 << 24)
+        sel = selectors.DefaultSelector()
+        sel.register(ctl, selectors.EVENT_READ, "ctl")
+        sel.register(self.zout.fd, selectors.EVENT_READ, "out")
+        seconds = float(self.limits.get("import_seconds", 10))
+        deadline = time.monotonic() + seconds
+        self.last_progress = None
+        outcome = "died"
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    outcome = "timeout"
+                    break
+                for key, _ in sel.select(min(remaining, 0.5)):
+                    if key.data == "out":
+                        if not self.zout.read():
+                            sel.unregister(self.zout.fd)
+                        continue
+                    try:
+                        chunk = ctl.recv(1 << 16)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        chunk = b""
+                    if not chunk:
+                        raise EOFError
+                    reader.feed(chunk)
+                    while (got := reader.next_frame()) is not None:
+                        _, frame = got
+                        if not isinstance(frame, dict):
+                            raise ProtocolError("zygote frame is not a dict")
+                        kind = frame.get("type")
+                        if kind == "progress":
+                            self.last_progress = (str(frame.get("module")),
+                                                  int(frame.get("line") or 0))
+                        elif kind == "ready":
+                            self.zout.read()
+                            self.import_output = self.zout.text()
+                            self.emit({"type": "ready", "notes": frame.get("notes") or [],
+                                       "output": self.import_output,
+                                       "output_truncated": self.zout.dropped > 0,
+                                       "attempt": self.zstarts})
+                            self.zready = True
+                            ctl.setblocking(True)
+                            return True
+                        elif kind in ("import", "importing"):
+                            self.emit(frame)
+        except EOFError:
+            outcome = "died"
+        except (ProtocolError, ValueError):
+            outcome = "protocol"
+        finally:
+            sel.close()
+        # the import crashed or hung: skip the statement it was running, start again
+        status = self._kill_zygote()
+        where = self.last_progress
+        self.zout.read()
+        self.emit({"type": "import_crash", "module": where[0] if where else None,
+                   "line": where[1] if where else None, "outcome": outcome,
+                   "status": describe_status(status) if status is not None else "",
+                   "output": self.zout.text()})
+        if where is not None:
+            seconds = float(self.limits.get("import_seconds", 10))
+            why = (f"this statement did not finish within {seconds:g} s when the module was "
+                   "imported (an infinite loop, or far too slow), so it was skipped"
+                   if outcome == "timeout" else
+                   "this statement wrote into the grader's private channel while the module "
+                   "was imported, so it was skipped" if outcome == "protocol" else
+                   "this statement ended the process importing your code ("
+                   f"{describe_status(status) if status is not None else 'it died'}: "
+                   "os._exit, a crash or a signal), so it was skipped")
+            self.skip.setdefault(where[0], {})[where[1]] = why
+        else:
+            self.zstarts = MAX_ZYGOTE_STARTS  # it died before running any statement
+        return False
+
+    def _kill_zygote(self) -> int | None:
+        status = None
+        if self.zpid is not None:
+            try:
+                os.killpg(self.zpid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.kill(self.zpid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                _, status = os.waitpid(self.zpid, 0)
+            except ChildProcessError:
+                pass
+        self.kill_leftovers(keep=())
+        if self.zctl is not None:
+            self.zctl.close()
+        if self.zout is not None:
+            self.zout.close()
+        self.zpid = self.zctl = None
+        self.zready = False
+        return status
+
+    def zygote_alive(self) -> bool:
+        if self.zpid is None or not self.zready:
+            return False
+        try:
+            pid, _ = os.waitpid(self.zpid, os.WNOHANG)
+        except ChildProcessError:
+            pid = self.zpid
+        if pid:
+            self._kill_zygote()
+            return False
+        return True
+
+    def _zygote_command(self, cmd: bytes, arg: int, fds: list[int] | None = None,
+                        seconds: float = 10.0) -> tuple[bytes, int] | None:
+        assert self.zctl is not None
+        try:
+            self.zctl.settimeout(seconds)
+            data = CMD.pack(cmd, arg)
+            if fds:
+                socket.send_fds(self.zctl, [data], fds)
+            else:
+                self.zctl.sendall(data)
+            reply = b""
+            while len(reply) < CMD.size:
+                chunk = self.zctl.recv(CMD.size - len(reply))
+                if not chunk:
+                    return None
+                reply += chunk
+            kind, value = CMD.unpack(reply)
+            return kind, value
+        except (OSError, ValueError):
+            return None
+
+    # --- checks ------------------------------------------------------------------------------
+
+    def begin(self, frame: dict) -> None:
+        self.seq += 1
+        idle, self.idle = self.idle, None
+        if idle is not None:
+            if frame.get("reuse") and _alive(idle.pid):
+                idle.seq = self.seq
+                idle.busy, idle.busy_since = 0.0, None
+                idle.out = Capture(idle.out.fd, idle.out.limit)
+                idle.seconds = self._seconds(frame)
+                idle.reader = FrameReader(idle.reader.limit)
+                self.check = idle
+                self.emit({"type": "begun", "seq": self.seq, "reused": True})
+                return
+            self.check = idle
+            self.end_check("ended", quiet=True)
+        if not self.zygote_alive():
+            if self.zpid is not None or self.zstarts:
+                self._kill_zygote()
+            if not self.start_zygote():
+                self.emit({"type": "ended", "seq": self.seq, "outcome": "crashed",
+                           "reason": "the submission's modules could not be imported",
+                           "output": "", "seconds": 0.0})
+                return
+        cmd_r, cmd_w = os.pipe()
+        res_r, res_w = os.pipe()
+        out_r, out_w = os.pipe()
+        got = self._zygote_command(b"F", 0, [cmd_r, res_w, out_w])
+        for fd in (cmd_r, res_w, out_w):
+            os.close(fd)
+        if got is None or got[0] != b"P":
+            for fd in (cmd_w, res_r, out_r):
+                os.close(fd)
+            self._kill_zygote()
+            self.emit({"type": "ended", "seq": self.seq, "outcome": "crashed",
+                       "reason": "the process holding your imported modules stopped "
+                                 "answering (it was killed, or a thread of yours blocked it)",
+                       "output": "", "seconds": 0.0})
+            return
+        for fd in (cmd_w, res_r, out_r):
+            os.set_blocking(fd, False)
+        limit = int(self.limits.get("result_bytes", 64 << 20))
+        self.check = Check(self.seq, int(got[1]), cmd_w, res_r,
+                           Capture(out_r, int(self.limits.get("output_bytes", 65536))), limit)
+        self.check.seconds = self._seconds(frame)
+        self.emit({"type": "begun", "seq": self.seq})
+
+    def _seconds(self, frame: dict) -> float:
+        """A check's computing limit: the session's, or less if the begin frame asks."""
+        limit = float(self.limits.get("check_seconds", 10))
+        seconds = frame.get("check_seconds")
+        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+            return min(float(seconds), limit)
+        return limit
+
+    def keep_check(self) -> None:
+        """End the check but keep its child (alive, idle) for the next check that asks to
+        reuse it: the trusted side has reset its state (a ``reset`` operation)."""
+        check = self.check
+        if check is None:
+            return
+        self.check = None
+        now = time.monotonic()
+        check.set_idle(now)
+        if not _alive(check.pid):
+            self.check = check
+            self.end_check("crashed", "the process running this check ended")
+            return
+        check.out.read()
+        self.emit({"type": "ended", "seq": check.seq, "outcome": "ended", "reason": "",
+                   "output": check.out.text(), "output_truncated": check.out.dropped > 0,
+                   "seconds": check.busy_seconds(now), "kept": True})
+        self.idle = check
+
+    def end_check(self, outcome: str, reason: str = "", quiet: bool = False) -> None:
+        """Kill the check's child and report how it ended (``quiet``: a kept child retired,
+        nothing to report)."""
+        check = self.check
+        if check is None:
+            return
+        self.check = None
+        now = time.monotonic()
+        check.set_idle(now)
+        try:
+            os.killpg(check.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.kill(check.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        status = None
+        if self.zpid is not None:
+            got = self._zygote_command(b"W", check.pid)
+            if got is not None and got[0] == b"S" and got[1] >= 0:
+                status = int(got[1])
+            elif got is None:
+                self._kill_zygote()
+        keep = (self.zpid,) if self.zpid is not None else ()
+        self.kill_leftovers(keep=keep)
+        check.out.read()
+        for fd in (check.cmd_w, check.res_r):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        if not exited:
+        check.out.close()
+        if quiet:
+            return
+        if outcome == "crashed" and status is not None:
+            reason = f"the process running this check {describe_status(status)}"
+        self.emit({"type": "ended", "seq": check.seq, "outcome": outcome, "reason": reason,
+                   "output": check.out.text(), "output_truncated": check.out.dropped > 0,
+                   "seconds": check.busy_seconds(now)})
+
+    def kill_leftovers(self, keep: tuple) -> None:
+        """Kill every other process we can see (in a private pid namespace), but ``keep``."""
+        if not self.own_ns:
+            return
+        me = os.getpid()
+        spare = {1, me, *[p for p in keep if p]}
+        for _ in range(200):
+            _reap()
+            others = [p for p in _pids() if p not in spare]
+            if not others:
+                return
+            for p in others:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError as exc:
+                    if exc.errno not in (errno.ESRCH, errno.EPERM):
+                        raise
+            time.sleep(0.001)
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    def run(self, session: dict) -> None:
+        self.session = session
+        self.limits = session.get("limits") or {}
+        materialize(session.get("files") or {}, self.src)
+        if not self.start_zygote():
+            pass  # reported; every begin will say so
+        os.set_blocking(self.in_fd, False)
+        sel = selectors.DefaultSelector()
+        sel.register(self.in_fd, selectors.EVENT_READ, "in")
+        registered: tuple[int, ...] = ()
+        while True:
+            check = self.check
+            want = (check.res_r, check.out.fd) if check is not None else ()
+            if want != registered:
+                for fd in registered:
+                    try:
+                        sel.unregister(fd)
+                    except (KeyError, ValueError):
+                        pass
+                for fd, tag in zip(want, ("res", "out"), strict=False):
+                    sel.register(fd, selectors.EVENT_READ, tag)
+                registered = want
+            timeout = None
+            if check is not None and check.busy_since is not None:
+                timeout = max(0.0, check.seconds - check.busy_seconds(time.monotonic()))
+            events = sel.select(timeout)
+            now = time.monotonic()
+            for key, _ in events:
+                if key.data == "in":
+                    if not self._read_in():
+                        self.shutdown()
+                        return
+                elif self.check is not None and key.data == "res":
+                    self._read_child()
+                elif self.check is not None and key.data == "out":
+                    if not self.check.out.read():
+                        sel.unregister(key.fd)
+                        registered = tuple(fd for fd in registered if fd != key.fd)
+            check = self.check
+            if check is not None and check.busy_since is not None and \
+                    check.busy_seconds(now) >= check.seconds:
+                self.end_check("timeout", f"did not finish within {check.seconds:g} s (an "
+                               "infinite loop, or far too slow); it was stopped")
+            if self.session.get("_shutdown"):
+                self.shutdown()
+                return
+
+    def _read_in(self) -> bool:
+        while True:
             try:
-                _, status = os.waitpid(pid, 0)
-                if not run.timed_out:
-                    run.status = status
-            except ChildProcessError:
-                pass
-        run.seconds = time.monotonic() - t0
-        run.output.close()
-    return run
+                chunk = os.read(self.in_fd, 1 << 18)
+            except BlockingIOError:
+                break
+            if not chunk:
+                return False
+            self.reader.feed(chunk)
+        while (raw := self.reader.next_raw()) is not None:
+            channel, payload = raw
+            if channel in (CHILD_OP, BLOCK_ANSWER):
+                check = self.check
+                if check is None:
+                    continue  # the check ended meanwhile; the trusted side has been told
+                check.set_busy(time.monotonic())
+                self._to_child(HEAD.pack(b"G2", channel, len(payload)) + payload)
+                continue
+            frame = unpack_payload(payload)
+            kind = frame.get("type") if isinstance(frame, dict) else None
+            if kind == "begin":
+                if self.check is not None:
+                    self.end_check("ended")
+                self.begin(frame)
+            elif kind == "end":
+                if self.check is not None and frame.get("keep"):
+                    self.keep_check()
+                elif self.check is not None:
+                    self.end_check("ended")
+                else:
+                    self.emit({"type": "ended", "seq": self.seq, "outcome": "gone",
+                               "reason": "", "output": "", "seconds": 0.0})
+            elif kind == "shutdown":
+                self.session["_shutdown"] = True
+        return True
+
+    def _to_child(self, data: bytes) -> None:
+        check = self.check
+        assert check is not None
+        view = memoryview(data)
+        deadline = time.monotonic() + 10.0
+        while view:
+            try:
+                n = os.write(check.cmd_w, view)
+                view = view[n:]
+            except BlockingIOError:
+                # the child does not read: wait a little for it (it may be busy computing)
+                if time.monotonic() > deadline:
+                    self.end_check("crashed", "the check's process stopped reading its "
+                                   "commands")
+                    return
+                sel = selectors.DefaultSelector()
+                sel.register(check.cmd_w, selectors.EVENT_WRITE)
+                sel.select(0.05)
+                sel.close()
+                self._drain_child_output()
+            except OSError:
+                self._read_child()
+                if self.check is not None:
+                    self.end_check("crashed")
+                return
+
+    def _drain_child_output(self) -> None:
+        if self.check is not None:
+            self.check.out.read()
+
+    def _read_child(self) -> None:
+        check = self.check
+        assert check is not None
+        try:
+            while True:
+                try:
+                    chunk = os.read(check.res_r, 1 << 18)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    self._flush_frames(check)
+                    if self.check is check:
+                        self.end_check("crashed", "the process running this check ended")
+                    return
+                check.reader.feed(chunk)
+                self._flush_frames(check)
+                if self.check is not check:
+                    return
+        except ProtocolError as exc:
+            text = str(exc)
+            if "over the limit" in text:
+                outcome, text = "too_large", f"the check's results are too large ({text})"
+            else:
+                outcome = "protocol"
+                text = (f"the check's process sent malformed results ({text}); did the code "
+                        "write to the grader's channel?")
+            if self.check is check:
+                self.end_check(outcome, text)
+
+    def _flush_frames(self, check: Check) -> None:
+        while (raw := check.reader.next_raw()) is not None:
+            channel, payload = raw
+            now = time.monotonic()
+            if channel == CHILD_REPLY:
+                check.set_idle(now)
+            elif channel == BLOCK_CALL:
+                check.set_idle(now)
+            else:
+                raise ProtocolError(f"the check's process sent a frame on channel {channel!r}")
+            self.forward(channel, payload)
+
+    def shutdown(self) -> None:
+        if self.check is not None:
+            self.end_check("ended")
+        if self.idle is not None:
+            self.check, self.idle = self.idle, None
+            self.end_check("ended", quiet=True)
+        if self.zpid is not None:
+            self._kill_zygote()
 
 
-def output_text(run: ChildRun) -> tuple[str, bool]:
-    """All captured output as text, and whether some was dropped."""
-    out = run.output
-    assert out is not None
-    text = "".join(out.text(k) for k in out.parts)
-    return text, out.dropped > 0
+def _safe_relpath(rel: str) -> str:
+    parts = rel.replace("\\", "/").split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"unsafe path in job: {rel!r}")
+    return "/".join(parts)
 
 
-def frames_of(run: ChildRun, kind: str) -> list[dict[str, Any]]:
-    return [f for f in run.frames if f.get("type") == kind]
+def materialize(files: dict[str, bytes], root: str) -> None:
+    """Write the submission's files under ``root``."""
+    os.makedirs(root, exist_ok=True)
+    for rel, data in files.items():
+        path = os.path.join(root, _safe_relpath(rel))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .auth import CsrfRefused, SignInRequired, login_url
 from .render import HERE, error_page
-from .routes import assignments, courses, signin, submissions
+from .routes import assignments, course_tools, courses, review, signin, submissions
 
 CSRF_MESSAGE = ("This form was not accepted: it carries no valid CSRF token (it expired, or "
                 "it did not come from this site). Reload the page and try again.")
@@ -30,7 +30,7 @@ def wants_page(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the portal's pages, static files and error handling to ``app``."""
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (signin, courses, assignments, submissions):
+    for module in (signin, courses, assignments, submissions, review, course_tools):
         app.include_router(module.router)
 
     @app.exception_handler(SignInRequired)

@@ -17,6 +17,7 @@ from ..report.models import GradeResult
 from ..scoring.penalties import final_score
 from ..service.schemas import SubmissionSummary
 from ..service.views import penalty_of, submission_lines
+from ..store.extensions import effective_policy, extension_of
 from ..store.models import Assignment, Course, Grading, Submission, User
 from ..store.submissions import count_of, current_grading, latest_per_student, result_json
 from ..store.users import members
@@ -80,14 +81,16 @@ def course_lines(s: Session, course: Course, rows: list[Assignment], user: User,
             line.mean_score = round(sum(scores) / len(scores), 2) if scores else None
         else:
             line.used = count_of(s, row, user)
-            if row.max_submissions is not None:
-                line.left = max(0, row.max_submissions - line.used)
+            limit = effective_policy(s, row, user).max_submissions
+            if limit is not None:
+                line.left = max(0, limit - line.used)
             line.latest = s.scalar(select(Submission).where(
                 Submission.assignment_id == row.id, Submission.user_id == user.id)
                 .order_by(Submission.id.desc()).limit(1))
             if line.latest is not None and line.latest.score is not None:
-                line.latest_final = final_score(line.latest.score,
-                                                penalty_of(line.latest, row))
+                line.latest_final = final_score(
+                    line.latest.score, penalty_of(line.latest, row,
+                                                  extension_of(s, row, user)))
         out.append(line)
     return out
 

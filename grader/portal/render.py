@@ -38,6 +38,13 @@ MESSAGES = {
     "course": "Course created.",
     "committed": "The dry run's new scores are applied.",
     "signed_out": "You are signed out.",
+    "extension": "Extension granted.",
+    "extensions": "The extensions of the CSV are granted.",
+    "revoked": "Extension revoked: the assignment's policy applies again.",
+    "override": "Override saved: it holds across regrades until released.",
+    "released": "Override released: the grader's score counts again.",
+    "request": "Regrade request sent: the course staff will answer here.",
+    "answered": "Answer sent.",
 }
 
 
@@ -101,6 +108,6 @@ def error_page(request: Request, status: int, detail: str, viewer: Viewer | None
     if viewer is None:
         viewer = viewer_of(request)
     titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Not now",
-              413: "Too large", 422: "Cannot be used"}
+              413: "Too large", 422: "Cannot be used", 429: "Not yet"}
     return page(request, "error.html", viewer, status=status,
                 title=titles.get(status, "Something went wrong"), detail=detail)

@@ -19,6 +19,7 @@ from .base import JobQueue
 from .celery_app import QUEUES, check_settings, make_celery
 from .runner import JobRunner
 from .sweeper import Sweeper, _safe, send_unsent
+from .validation import send_unsent_validations
 
 log = logging.getLogger("grader.queue")
 
@@ -42,6 +43,8 @@ class CeleryQueue(JobQueue):
         try:
             self.sent_at_start = send_unsent(self.store, self.app, self.settings,
                                              everything=True)
+            self.sent_at_start += send_unsent_validations(self.store, self.app, self.settings,
+                                                          everything=True)
         except Exception:  # noqa: BLE001 - the database is away: the sweeper retries
             log.warning("could not send the queued jobs at start", exc_info=True)
         self.sweeper.start()
@@ -52,6 +55,7 @@ class CeleryQueue(JobQueue):
     def notify(self) -> None:
         try:
             send_unsent(self.store, self.app, self.settings)
+            send_unsent_validations(self.store, self.app, self.settings)
         except Exception:  # noqa: BLE001 - stored is what counts: the sweeper sends it later
             log.warning("could not send new jobs now; the sweeper will", exc_info=True)
 

@@ -42,7 +42,6 @@ def worker(
     from ..store.db import normalize_url
     from .celery_app import QUEUES, ConfigError
     from .sweeper import _safe
-    from .worker import WorkerOptions, run_worker
 
     settings = get_settings()
     update: dict = {"queue": "celery"}
@@ -51,6 +50,11 @@ def worker(
     if data_dir is not None:
         update["data_dir"] = data_dir.resolve()
     settings = settings.model_copy(update=update)
+    if settings.metrics_port:  # before anything imports prometheus_client
+        from ..telemetry.worker_metrics import prepare
+
+        prepare(settings.service_dir / "metrics")
+    from .worker import WorkerOptions, run_worker
     if settings.database_url is None:
         typer.echo("error: set GRADER_DATABASE_URL to the service's database (for example "
                    "postgresql://grader:PASSWORD@db-host/grader): workers share it with the "

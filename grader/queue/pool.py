@@ -1,6 +1,7 @@
 """The embedded queue: a pool of worker threads in the server process.
 
-Each worker has its own sandbox object, claims the oldest queued job, grades it and records
+Each worker has its own sandbox object, claims the next queued job (interactive first, fairly
+across students: ``grader.store.jobs.claim_next``), grades it and records
 the result; an idle worker sleeps until ``notify`` (a new submission) or ``queue_poll_seconds``.
 At ``start``, jobs left running by a previous process (a crash, ``kill -9``) are re-queued:
 the embedded queue assumes one server per database, which is what ``grader serve`` runs.
@@ -17,9 +18,11 @@ from collections.abc import Callable
 from ..config import Settings
 from ..sandbox.base import Sandbox
 from ..store import jobs as job_rows
+from ..store import validations as validation_rows
 from ..store.db import Store
 from .base import JobQueue
 from .runner import JobRunner
+from .validation import ValidationRunner
 
 log = logging.getLogger("grader.queue")
 
@@ -35,6 +38,8 @@ class WorkerPool(JobQueue):
         self.settings = settings
         self.make_sandbox = make_sandbox
         self.runner = JobRunner(store, settings, worker=f"embedded@{socket.gethostname()}")
+        # uploaded bundles' validations, taken before gradings (an instructor waits; rare)
+        self.validator = ValidationRunner(store, settings, worker=self.runner.worker)
         self.sandbox_name = make_sandbox().name  # fails here, at start-up, if none can run
         self._wake = threading.Condition()
         self._pending = 0
@@ -45,6 +50,7 @@ class WorkerPool(JobQueue):
     def start(self) -> None:
         with self.store.write() as s:
             self.recovered = job_rows.requeue_running(s)
+            self.recovered += validation_rows.requeue_running(s)
         if self.recovered:
             log.warning("re-queued %d job(s) interrupted by the previous stop", self.recovered)
         for n in range(self.settings.workers):
@@ -73,7 +79,8 @@ class WorkerPool(JobQueue):
         sandbox = self.make_sandbox()
         while not self._stopping.is_set():
             try:
-                ran = self.runner.run_next(sandbox)
+                ran = (self.validator.run_next(sandbox)
+                       or self.runner.run_next(sandbox))
             except Exception:  # noqa: BLE001 - a DB hiccup must not kill the worker
                 log.exception("worker error (the job stays in the queue)")
                 ran = False

@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import __version__
@@ -26,9 +28,10 @@ from ..sandbox.base import Sandbox
 from ..store import jobs as job_rows
 from ..store.assignments import open_assignment
 from ..store.db import Store
-from ..store.models import Assignment, Job, Submission, utcnow
+from ..store.models import Assignment, Job, Submission, in_id_range, utcnow
 from ..store.submissions import files_of
 from ..submission import SubmissionError, files_submission
+from ..telemetry.logs import log_context
 
 log = logging.getLogger("grader.queue")
 
@@ -69,15 +72,29 @@ class JobRunner:
         return True
 
     def run_id(self, job_id: int, sandbox: Sandbox) -> bool:
-        """Claim job ``job_id`` and run it (for backends that hand out job ids); False if
-        there was nothing to do: it is done (a redelivered message), or running under a live
-        lease. A job whose lease expired (its worker died) is taken over."""
+        """Run one job of the lane of job ``job_id`` (for backends whose messages carry job
+        ids); False if there was nothing to do.
+
+        A message is a turn in its job's lane, not a promise to grade that very job: the job
+        claimed is the one due next in the lane, fairly across students (``claim_next``), so
+        the broker's first-in-first-out order cannot let one student's pile of submissions
+        hold every worker. Each queued job has a message of its own, so every job gets a
+        turn; a message whose turn finds nothing queued (a duplicate, a redelivery for a
+        graded job) takes over job ``job_id`` if its lease expired (its worker died), else
+        does nothing."""
         claim = job_rows.new_claim()
         stale = utcnow() - timedelta(seconds=self.settings.job_lease_seconds)
         with self.store.write() as s:
-            if job_rows.claim_job(s, job_id, claim, self.worker, stale_before=stale) is None:
+            kind = s.scalar(select(Job.kind).where(Job.id == job_id)) \
+                if in_id_range(job_id) else None
+            if kind is None:
                 return False
-        self.run_claimed(job_id, claim, sandbox)
+            job = job_rows.claim_next(s, claim, self.worker, lane_name=job_rows.lane(kind)) \
+                or job_rows.claim_job(s, job_id, claim, self.worker, stale_before=stale)
+            taken = job.id if job is not None else None
+        if taken is None:
+            return False
+        self.run_claimed(taken, claim, sandbox)
         return True
 
     def assignment(self, row: Assignment, s: Session) -> LoadedAssignment:
@@ -105,7 +122,12 @@ class JobRunner:
     def run_claimed(self, job_id: int, claim: str, sandbox: Sandbox) -> None:
         """Grade the claimed job ``job_id`` and record its result (always), renewing its
         lease meanwhile."""
-        with Heartbeat(self.store, job_id, claim, self.settings.job_heartbeat_seconds):
+        with self.store.read() as s:
+            job = s.get(Job, job_id)
+            ids = (job.submission_id, job.request_id, job.kind) if job else (None, None, None)
+        with log_context(job_id=job_id, submission_id=ids[0], request_id=ids[1], kind=ids[2]), \
+                Heartbeat(self.store, job_id, claim, self.settings.job_heartbeat_seconds):
+            log.info("grading started")
             self._grade_claimed(job_id, claim, sandbox)
 
     def _grade_claimed(self, job_id: int, claim: str, sandbox: Sandbox) -> None:
@@ -155,16 +177,22 @@ class JobRunner:
     def record(self, job_id: int, claim: str, result: GradeResult, digest: str) -> None:
         """Store ``result`` for the job (ignored if the claim was lost)."""
         with self.store.write() as s:
-            job_rows.record_result(s, job_id, claim, result, digest)
+            recorded = job_rows.record_result(s, job_id, claim, result, digest)
+        log.info("grading %s: %s / %s", "recorded" if recorded else "not recorded (claim lost)",
+                 f"{result.score:g}", f"{result.max_score:g}",
+                 extra={"outcome": result.status, "score": result.score})
 
 
 
 class Heartbeat:
-    """Renews a running job's lease from a thread until the block ends."""
+    """Renews a running job's lease from a thread until the block ends (``renew``: how, by
+    default ``grader.store.jobs.heartbeat``; the validation queue passes its own)."""
 
-    def __init__(self, store: Store, job_id: int, claim: str, every_seconds: float) -> None:
+    def __init__(self, store: Store, job_id: int, claim: str, every_seconds: float,
+                 renew: Callable[[Session, int, str], bool] | None = None) -> None:
         self.store, self.job_id, self.claim = store, job_id, claim
         self.every_seconds = every_seconds
+        self.renew = renew or job_rows.heartbeat
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True,
                                         name=f"heartbeat-job-{job_id}")
@@ -181,7 +209,7 @@ class Heartbeat:
         while not self._stop.wait(self.every_seconds):
             try:
                 with self.store.write() as s:
-                    held = job_rows.heartbeat(s, self.job_id, self.claim)
+                    held = self.renew(s, self.job_id, self.claim)
             except Exception:  # noqa: BLE001 - a DB hiccup: the next beat may succeed
                 log.warning("heartbeat of job %d failed", self.job_id, exc_info=True)
                 continue

@@ -94,7 +94,11 @@ class Sweeper:
             self.requeued += len(requeued)
             log.warning("re-queued job(s) %s: their worker stopped renewing its lease",
                         ", ".join(map(str, requeued)))
-        return len(requeued), send_unsent(self.store, self.app, self.settings)
+        sent = send_unsent(self.store, self.app, self.settings)
+        from .validation import sweep_validations  # uploaded bundles' queue, swept alike
+
+        sweep_validations(self.store, self.app, self.settings)
+        return len(requeued), sent
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="grader-sweeper", daemon=True)

@@ -23,9 +23,13 @@ from ..sandbox.base import Sandbox, SandboxError
 from ..sandbox.select import docker_available, make_sandbox
 from ..store import workers as worker_rows
 from ..store.db import Store
+from ..telemetry.logs import configure_logging
+from ..telemetry.sandbox_metrics import metered_sandbox
 from .celery_app import QUEUES, TASK, check_settings, make_celery
 from .runner import JobRunner
 from .sweeper import Sweeper
+from .validation import TASK as VALIDATE_TASK
+from .validation import ValidationRunner
 
 log = logging.getLogger("grader.queue")
 
@@ -40,6 +44,7 @@ class _Process:
     pid: int
     store: Store
     runner: JobRunner
+    validator: ValidationRunner
     sandboxes: threading.local = field(default_factory=threading.local)
 
 
@@ -48,16 +53,18 @@ _process_lock = threading.Lock()
 
 
 def _context(settings: Settings, node: str) -> tuple[JobRunner, Sandbox]:
-    """This process's runner and this thread's sandbox."""
+    """This process's runner and this thread's sandbox (``_process.validator`` runs
+    validations with the same sandbox)."""
     global _process
     with _process_lock:
         if _process is None or _process.pid != os.getpid():
             store = Store(settings)
-            _process = _Process(os.getpid(), store, JobRunner(store, settings, worker=node))
+            _process = _Process(os.getpid(), store, JobRunner(store, settings, worker=node),
+                                ValidationRunner(store, settings, worker=node))
         proc = _process
     box = getattr(proc.sandboxes, "box", None)
     if box is None:
-        box = proc.sandboxes.box = make_sandbox(settings.sandbox, settings)
+        box = proc.sandboxes.box = metered_sandbox(settings.sandbox, settings)
     return proc.runner, box
 
 
@@ -73,6 +80,20 @@ def register_tasks(app: Celery, settings: Settings, node: str) -> None:
             return runner.run_id(int(job_id), box)
         except Exception as exc:  # the database is away (a grading itself never raises)
             log.warning("job %s: %s; retrying in %g s", job_id, exc, DB_RETRY_SECONDS)
+            raise self.retry(exc=exc, countdown=DB_RETRY_SECONDS) from None
+
+    @app.task(name=VALIDATE_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+              max_retries=None)
+    def validate(self, validation_id: int) -> bool:  # noqa: ANN001 - Celery's bound task
+        """Validate uploaded bundle ``validation_id`` unless it is done or held by a live
+        worker."""
+        try:
+            _, box = _context(settings, node)
+            assert _process is not None
+            return _process.validator.run_id(int(validation_id), box)
+        except Exception as exc:  # the database is away (a validation itself never raises)
+            log.warning("validation %s: %s; retrying in %g s", validation_id, exc,
+                        DB_RETRY_SECONDS)
             raise self.retry(exc=exc, countdown=DB_RETRY_SECONDS) from None
 
 
@@ -144,10 +165,20 @@ def run_worker(settings: Settings, options: WorkerOptions) -> None:
     def _child_init(**_: object) -> None:
         store.engine.dispose(close=False)  # the parent's connections are not this process's
 
+    if settings.log_format == "json":  # JSON lines, Celery's own records included
+        @signals.setup_logging.connect(weak=False)
+        def _logging(**_: object) -> None:
+            configure_logging("json", options.loglevel)
+
     @signals.worker_ready.connect(weak=False)
     def _ready(**_: object) -> None:
         beat()
         sweeper.start()
+        if settings.metrics_port:
+            from ..telemetry.worker_metrics import serve
+
+            serve(settings.metrics_port)
+            log.info("worker %s: metrics on port %d", node, settings.metrics_port)
         log.info("worker %s ready: queues %s, %d at once, sandbox %s", node,
                  ", ".join(queues), options.concurrency, sandbox_name)
 

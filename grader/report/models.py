@@ -68,6 +68,9 @@ class CheckResult(BaseModel):
     accepted_variant: str | None = None
     outputs: list[OutputResult] = Field(default_factory=list)
     error: str | None = Field(None, description="Exception with the student's traceback.")
+    error_type: str | None = Field(None, description="The exception's type name.")
+    where: str | None = Field(None, description="Where in the student's files it was raised "
+                              "('nndl/optim.py, line 12, in adam').")
     internal: str | None = Field(None, description="Full traceback (instructors only).")
     output: str | None = Field(None, description="What the student's code printed during "
                                                  "this check (hidden checks: instructors only).")
@@ -83,6 +86,8 @@ class Mistake(BaseModel):
     name: str
     hint: str
     cases: int = Field(description="How many failing cases match it.")
+    share: float = Field(1.0, description="Fraction of the TODO's failing cases it explains "
+                         "(how sure the grader is).")
 
 
 class TodoResult(BaseModel):
@@ -112,6 +117,8 @@ class ImportProblem(BaseModel):
     file: str | None = None
     line: int | None = None
     traceback: str = ""
+    names: list[str] = Field(default_factory=list, description="Names left undefined: the "
+                             "statement that failed would have defined them.")
 
 
 class GradeResult(BaseModel):
@@ -125,6 +132,8 @@ class GradeResult(BaseModel):
     todos: list[TodoResult]
     notes: list[str] = Field(default_factory=list)
     import_errors: list[ImportProblem] = Field(default_factory=list)
+    import_output: str = Field("", description="What the submission's modules printed when "
+                               "they were imported.")
     sandbox: str
     grader_version: str
     execution_time: float

@@ -33,7 +33,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import random
 import selectors
 import socket
 import struct
@@ -45,10 +44,12 @@ from typing import Any
 
 from ..config import Settings
 from ..harness.main import READY_MARKER
-from ..harness.protocol import pack
-from .base import Sandbox, SandboxError, SandboxRun, decode_run
+from .base import Sandbox, SandboxError
+from .channel import STDERR_LIMIT, Channel, ChannelClosed, ChannelEnd
 from .images import ImageMissing, image_present, runner_image
 from .process import SAFE_ENV
+from .session import Session
+from .uids import allocate_uid
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,6 @@ LABEL = "org.dl-autograder.sandbox"
 OWNER_LABEL = "org.dl-autograder.owner"
 #: Extra seconds the in-container alarm gives the grader to kill the container itself.
 ALARM_GRACE_SECONDS = 2.0
-STDERR_LIMIT = 64 << 10
 #: How long a pinged answer (yes or no) is trusted.
 PING_MAX_AGE_SECONDS = 5.0
 
@@ -155,20 +155,17 @@ def remove_stale(api: Any) -> list[str]:
 
 
 class Demux:
-    """Splits the engine's multiplexed attach stream (8-byte headers) into stdout and stderr.
-
-    ``stdout`` past ``stdout_limit`` sets ``overflow``; ``stderr`` past its limit is dropped.
-    """
+    """Splits the engine's multiplexed attach stream (8-byte headers) into stdout and stderr:
+    ``on_out`` gets stdout bytes, ``on_err`` stderr bytes."""
 
     _HEAD = struct.Struct(">BxxxL")
 
-    def __init__(self, stdout_limit: int, stderr_limit: int = STDERR_LIMIT) -> None:
+    def __init__(self, on_out: Any = None, on_err: Any = None) -> None:
         self.pending = bytearray()
-        self.out = bytearray()
         self.err = bytearray()
-        self.stdout_limit = stdout_limit
-        self.stderr_limit = stderr_limit
-        self.overflow = False
+        self.out = bytearray()
+        self.on_out = on_out
+        self.on_err = on_err
 
     def feed(self, data: bytes) -> None:
         self.pending += data
@@ -179,13 +176,86 @@ class Demux:
             payload = bytes(self.pending[8:8 + size])
             del self.pending[:8 + size]
             if stream == 1:
-                room = self.stdout_limit - len(self.out)
-                self.out += payload[:max(room, 0)]
-                self.overflow = self.overflow or len(payload) > room
-            else:
-                room = self.stderr_limit - len(self.err)
-                if room > 0:
-                    self.err += payload[:room]
+                if self.on_out is not None:
+                    self.on_out(payload)
+                else:
+                    self.out += payload
+            elif self.on_err is not None:
+                self.on_err(payload)
+            elif len(self.err) < STDERR_LIMIT:
+                self.err += payload[:STDERR_LIMIT - len(self.err)]
+
+
+class DockerChannel(Channel):
+    """A channel over a container's attach socket (see ``channel.Channel``)."""
+
+    sandbox = "docker"
+
+    def __init__(self, box: Box, wall_seconds: float, frame_limit: int) -> None:
+        super().__init__(wall_seconds, frame_limit)
+        self.box = box
+        self.sock = box.sock
+        box.demux.on_out = self._feed
+        box.demux.on_err = self._feed_err
+        if box.demux.out:
+            self._feed(bytes(box.demux.out))
+        if box.demux.err:
+            self._feed_err(bytes(box.demux.err))
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.sock, selectors.EVENT_READ)
+        self.ended = False
+
+    def _recv_some(self) -> None:
+        try:
+            chunk = self.sock.recv(1 << 18)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            return
+        self.box.demux.feed(chunk)
+
+    def _read_some(self, timeout: float) -> None:
+        if self.eof:
+            return
+        if self.sel.select(timeout):
+            self._recv_some()
+
+    def _write_some(self, data: memoryview, timeout: float) -> int:
+        try:
+            return self.sock.send(data[:1 << 20])
+        except BlockingIOError:
+            pass
+        except OSError:
+            self.eof = True
+            raise ChannelClosed("the container stopped reading") from None
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        try:
+            for _, mask in sel.select(timeout):
+                if mask & selectors.EVENT_READ:
+                    self._recv_some()
+        finally:
+            sel.close()
+        return 0
+
+    def _terminate(self) -> ChannelEnd:
+        if not self.ended:
+            self.ended = True
+            self.box._half_close()
+            # a session ends by itself once its stdin closes: read until the container ends
+            deadline = time.monotonic() + (0.0 if self.timed_out else 2.0)
+            while not self.eof and time.monotonic() < deadline:
+                self._read_some(max(0.0, deadline - time.monotonic()))
+            kill = not self.eof
+            self.sel.close()
+            code = self.box.finish(kill=kill)
+            if not self.box.exited:
+                self.box.destroy()
+            self.code = None if (self.timed_out or kill) else code
+        return ChannelEnd(returncode=getattr(self, "code", None), timed_out=self.timed_out)
 
 
 class Box:
@@ -195,8 +265,12 @@ class Box:
         import docker.errors
 
         self.api = api
-        self.uid = settings.docker_uid_base + random.randrange(100_000)
-        self.demux = Demux(1)
+        # held until the engine has removed the container: two live containers never share
+        # a uid (RLIMIT_NPROC and the pids cgroup count per uid: a fork bomb in one would
+        # reach the other)
+        self._uid_lock = allocate_uid(settings.docker_uid_base)
+        self.uid = self._uid_lock.__enter__()
+        self.demux = Demux()
         self.sock: Any = None
         self._raw: Any = None
         self._waiter: threading.Thread | None = None
@@ -205,9 +279,11 @@ class Box:
         try:
             self.id = api.create_container(**container_spec(api, settings, image, self.uid))["Id"]
         except docker.errors.ImageNotFound as exc:
+            self.release_uid()
             raise ImageMissing(f"the runner image {image} is missing; build it with "
                                "`grader sandbox build`") from exc
         except docker.errors.APIError as exc:
+            self.release_uid()
             raise SandboxError(f"the Docker engine refused to create a container: "
                                f"{exc.explanation or exc}") from exc
         try:
@@ -264,55 +340,13 @@ class Box:
         except Exception:  # noqa: BLE001 - removed before we asked: status unknown
             self.status = None
         self.exited = True
+        self.release_uid()
 
-    def exchange(self, data: bytes, wall_seconds: float, stdout_limit: int,
-                 ) -> tuple[bytes, bytes, bool, bool]:
-        """Send the job, half-close stdin, read the output until the container ends.
-
-        Returns ``(stdout, stderr, timed_out, overflow)``.
-        """
-        demux = self.demux
-        demux.stdout_limit = stdout_limit
-        pending = memoryview(data)
-        timed_out = False
-        deadline = time.monotonic() + wall_seconds
-        sel = selectors.DefaultSelector()
-        sel.register(self.sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
-        try:
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    timed_out = True
-                    break
-                eof = False
-                for _, mask in sel.select(remaining):
-                    if mask & selectors.EVENT_WRITE and pending:
-                        try:
-                            n = self.sock.send(pending[:1 << 20])
-                            pending = pending[n:]
-                        except BlockingIOError:
-                            pass
-                        except OSError:  # the container is gone: nothing more to send
-                            pending = pending[:0]
-                        if not pending:
-                            self._half_close()
-                            sel.modify(self.sock, selectors.EVENT_READ)
-                    if mask & selectors.EVENT_READ:
-                        try:
-                            chunk = self.sock.recv(1 << 18)
-                        except BlockingIOError:
-                            continue
-                        except OSError:
-                            chunk = b""
-                        if not chunk:
-                            eof = True
-                            break
-                        demux.feed(chunk)
-                if eof or demux.overflow:
-                    break
-        finally:
-            sel.close()
-        return bytes(demux.out), bytes(demux.err), timed_out, demux.overflow
+    def release_uid(self) -> None:
+        """Give the uid back (once the container is gone)."""
+        lock, self._uid_lock = getattr(self, "_uid_lock", None), None
+        if lock is not None:
+            lock.__exit__(None, None, None)
 
     def _half_close(self) -> None:
         try:
@@ -350,6 +384,8 @@ class Box:
                 self.api.remove_container(self.id, force=True)
             except docker.errors.APIError:
                 pass  # gone already, or its removal is under way
+        if self._waiter is None:
+            self.release_uid()
 
     def close_socket(self) -> None:
         for obj in (self.sock, self._raw):
@@ -509,10 +545,6 @@ def _close_all() -> None:
 atexit.register(_close_all)
 
 
-def _harness_limit(job: dict) -> int:
-    return int(job["limits"].get("result_bytes", 64 << 20)) * 4 + (64 << 20)
-
-
 class DockerSandbox(Sandbox):
     """Runs each job in a fresh hardened container, from a warm pool when one is ready."""
 
@@ -543,12 +575,7 @@ class DockerSandbox(Sandbox):
         """Start a container and wait until its harness is ready."""
         return Box(self.api, self.image, self.settings)
 
-    def run(self, job: dict, wall_seconds: float) -> SandboxRun:
-        t0 = time.monotonic()
-        job = {**job, "own_pid_namespace": True,
-               "wall_seconds": wall_seconds + ALARM_GRACE_SECONDS}
-        data = pack(job)
-        limit = _harness_limit(job)
+    def channel(self, wall_seconds: float, frame_limit: int) -> Channel:
         box = None
         try:
             if self.pool is not None:
@@ -556,16 +583,16 @@ class DockerSandbox(Sandbox):
             if box is None:
                 box = self.start_box()
             self.used.append((box.id, box.uid))
-            out, err, timed_out, overflow = box.exchange(data, wall_seconds, limit)
-            code = box.finish(kill=timed_out or overflow)
-        finally:
+            return DockerChannel(box, wall_seconds, frame_limit)
+        except BaseException:
             if box is not None and not box.exited:
                 box.destroy()
-        code = None if (timed_out or overflow) else code
-        run = decode_run(out, err, code, timed_out, time.monotonic() - t0, self.name, limit)
-        if overflow:
-            run.protocol_error = f"more than {limit} bytes of results; the sandbox was stopped"
-        return run
+            raise
+
+    def session(self, limits: dict[str, Any], wall_seconds: float) -> Session:
+        # the harness's own alarm ends the container if this grader dies
+        limits = {**limits, "wall_seconds": wall_seconds + ALARM_GRACE_SECONDS}
+        return super().session(limits, wall_seconds)
 
     def close(self) -> None:
         """Remove the pool's containers (also done at exit)."""

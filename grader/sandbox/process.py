@@ -35,7 +35,10 @@ from pathlib import Path
 
 from ..config import Settings
 from ..harness.bootstrap import BOOTSTRAP
-from .base import Sandbox, SandboxError, SandboxRun, bootstrap_stdin, decode_run, run_capped
+from . import cgroups
+from .base import Sandbox, SandboxError, bootstrap_prefix
+from .cgroups import RunCgroup
+from .channel import Channel, ChannelClosed, ChannelEnd, PipeChannel
 from .uids import allocate_uid
 
 SAFE_ENV = {
@@ -79,7 +82,9 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def _limits_preexec(uid: int | None, nproc: int) -> None:
+def _limits_preexec(uid: int | None, nproc: int, cgroup: RunCgroup | None = None) -> None:
+    if cgroup is not None:
+        cgroup.join()
     if uid is not None:
         os.setgroups([])
         os.setgid(uid)
@@ -87,10 +92,6 @@ def _limits_preexec(uid: int | None, nproc: int) -> None:
     if nproc > 0:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def _harness_limits(job: dict) -> int:
-    return int(job["limits"].get("result_bytes", 64 << 20)) * 4 + (64 << 20)
 
 
 def live_processes(uids: range) -> list[int]:
@@ -143,6 +144,8 @@ class ProcessSandbox(Sandbox):
         self.bwrap = bwrap
         self.python = settings.sandbox_python
         self.numpy_path, self.prefix = probe_python(self.python)
+        #: Why runs get no cgroup here (None: each run gets one; see ``cgroups.py``).
+        self.cgroups = cgroups.available()
         #: uids of the latest runs (as root), latest last: tests check nothing of them is left.
         self.used: deque[int] = deque(maxlen=1000)
 
@@ -182,40 +185,70 @@ class ProcessSandbox(Sandbox):
         args += [self.python, "-I", "-S", "-c", BOOTSTRAP, "/tmp/work", self.numpy_path]
         return args
 
-    def run(self, job: dict, wall_seconds: float) -> SandboxRun:
-        job = {**job, "own_pid_namespace": True}
-        if os.geteuid() != 0:
-            return self._run(job, wall_seconds, None)
-        with allocate_uid(self.settings.sandbox_uid_base) as uid:
-            self.used.append(uid)
-            return self._run(job, wall_seconds, uid)
-
-    def _run(self, job: dict, wall_seconds: float, uid: int | None) -> SandboxRun:
-        nproc = self.settings.nproc
-        out, err, code, timed_out, secs = run_capped(
-            self.argv(self.settings.tmpfs_mb << 20), bootstrap_stdin(job),
-            wall_seconds=wall_seconds, stdout_limit=_harness_limits(job),
-            # bwrap's own pid-1 reaper keeps the environment it was started with, and the
-            # sandbox can read /proc/1/environ: start bwrap itself with nothing secret.
-            env=dict(SAFE_ENV), preexec_fn=lambda: _limits_preexec(uid, nproc))
+    def channel(self, wall_seconds: float, frame_limit: int) -> Channel:
+        uid_ctx = allocate_uid(self.settings.sandbox_uid_base) if os.geteuid() == 0 else None
+        uid = uid_ctx.__enter__() if uid_ctx is not None else None
         if uid is not None:
-            kill_uid(uid)
-        run = decode_run(out, err, code, timed_out, secs, self.name, _harness_limits(job))
-        if code not in (0, None) and not run.frames:
-            lowered = run.stderr.lower()
-            if "bwrap" in lowered and ("permission" in lowered or "operation not permitted"
-                                       in lowered or "no permissions" in lowered):
-                raise SandboxError(
-                    "bubblewrap could not create its namespaces here: "
-                    f"{run.stderr.strip()[-400:]} (are unprivileged user namespaces "
-                    "disabled? see kernel.unprivileged_userns_clone)")
-        return run
+            self.used.append(uid)
+        nproc = self.settings.nproc
+        cgroup = None
+        try:
+            if self.cgroups is None:
+                cgroup = RunCgroup(self.settings.process_memory_mb << 20, nproc + 16,
+                                   self.settings.process_cpus)
+            proc = subprocess.Popen(
+                self.argv(self.settings.tmpfs_mb << 20), stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                close_fds=True,
+                # bwrap's own pid-1 reaper keeps the environment it was started with, and the
+                # sandbox can read /proc/1/environ: start bwrap itself with nothing secret.
+                env=dict(SAFE_ENV), preexec_fn=lambda: _limits_preexec(uid, nproc, cgroup))
+        except BaseException:
+            if cgroup is not None:
+                cgroup.remove()
+            if uid_ctx is not None:
+                uid_ctx.__exit__(None, None, None)
+            raise
+
+        def cleanup() -> None:
+            if uid is not None:
+                kill_uid(uid)
+            if cgroup is not None:
+                chan.cpu_seconds = cgroup.cpu_seconds()
+                cgroup.remove()
+            if uid_ctx is not None:
+                uid_ctx.__exit__(None, None, None)
+
+        chan = BwrapChannel(proc, wall_seconds, frame_limit, self.name, cleanup)
+        try:
+            chan.send(bootstrap_prefix())
+        except ChannelClosed:
+            chan.close()  # says why when bubblewrap itself could not start
+            raise
+        return chan
+
+
+class BwrapChannel(PipeChannel):
+    """A pipe channel that recognises bubblewrap's own start-up failures."""
+
+    def close(self) -> ChannelEnd:
+        end = super().close()
+        lowered = end.stderr.lower()
+        if end.returncode not in (0, None) and "bwrap" in lowered and (
+                "permission" in lowered or "operation not permitted" in lowered
+                or "no permissions" in lowered):
+            raise SandboxError(
+                "bubblewrap could not create its namespaces here: "
+                f"{end.stderr.strip()[-400:]} (are unprivileged user namespaces "
+                "disabled? see kernel.unprivileged_userns_clone)")
+        return end
 
 
 class BareRunner(Sandbox):
     """No isolation: the harness runs as the grader's user in a temporary folder."""
 
     name = "none"
+    own_pid_namespace = False
 
     def __init__(self, settings: Settings, python: str | None = None) -> None:
         self.settings = settings
@@ -226,17 +259,19 @@ class BareRunner(Sandbox):
             self.python = sys.executable
             self.numpy_path, _ = probe_python(self.python)
 
-    def run(self, job: dict, wall_seconds: float) -> SandboxRun:
-        job = {**job, "own_pid_namespace": False}
+    def channel(self, wall_seconds: float, frame_limit: int) -> Channel:
         work = tempfile.mkdtemp(prefix="grader-bare-")
+        env = dict(SAFE_ENV, HOME=work, TMPDIR=work)
+        proc = subprocess.Popen(
+            [self.python, "-I", "-S", "-c", BOOTSTRAP, str(Path(work) / "w"), self.numpy_path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True, close_fds=True, env=env,
+            preexec_fn=lambda: _limits_preexec(None, 0))
+        chan = PipeChannel(proc, wall_seconds, frame_limit, self.name,
+                           lambda: shutil.rmtree(work, ignore_errors=True))
         try:
-            env = dict(SAFE_ENV, HOME=work, TMPDIR=work)
-            out, err, code, timed_out, secs = run_capped(
-                [self.python, "-I", "-S", "-c", BOOTSTRAP, str(Path(work) / "w"),
-                 self.numpy_path],
-                bootstrap_stdin(job), wall_seconds=wall_seconds,
-                stdout_limit=_harness_limits(job), env=env,
-                preexec_fn=lambda: _limits_preexec(None, 0))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        return decode_run(out, err, code, timed_out, secs, self.name, _harness_limits(job))
+            chan.send(bootstrap_prefix())
+        except ChannelClosed:
+            chan.close()  # says why when bubblewrap itself could not start
+            raise
+        return chan

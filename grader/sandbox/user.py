@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 
 from ..config import Settings
 from ..harness.bootstrap import BOOTSTRAP
-from .base import Sandbox, SandboxError, SandboxRun, bootstrap_stdin, decode_run, run_capped
-from .process import SAFE_ENV, _harness_limits, _limits_preexec, kill_uid, probe_python
+from .base import Sandbox, SandboxError, bootstrap_prefix
+from .channel import Channel, ChannelClosed, PipeChannel
+from .process import SAFE_ENV, _limits_preexec, kill_uid, probe_python
 from .uids import allocate_uid
 
 
@@ -40,26 +42,37 @@ class UserSandbox(Sandbox):
         self.python = python or settings.sandbox_python
         self.numpy_path, _ = probe_python(self.python)
 
-    def run(self, job: dict, wall_seconds: float) -> SandboxRun:
-        with allocate_uid(self.settings.sandbox_uid_base) as uid:
-            return self._run(job, wall_seconds, uid)
-
-    def _run(self, job: dict, wall_seconds: float, uid: int) -> SandboxRun:
-        # the uid is dedicated to this run, so the harness may kill(-1) all of "its" processes
-        job = {**job, "own_pid_namespace": True}
+    def channel(self, wall_seconds: float, frame_limit: int) -> Channel:
+        # the uid is dedicated to this run, so the harness may kill every process of "its" uid
+        uid_ctx = allocate_uid(self.settings.sandbox_uid_base)
+        uid = uid_ctx.__enter__()
         base = tempfile.mkdtemp(prefix="grader-user-")
         work = os.path.join(base, "w")
-        os.mkdir(work, 0o700)
-        os.chown(work, uid, uid)
-        os.chmod(base, 0o711)
         try:
+            os.mkdir(work, 0o700)
+            os.chown(work, uid, uid)
+            os.chmod(base, 0o711)
             env = dict(SAFE_ENV, HOME=work, TMPDIR=work)
-            out, err, code, timed_out, secs = run_capped(
+            nproc = self.settings.nproc
+            proc = subprocess.Popen(
                 [self.python, "-I", "-S", "-c", BOOTSTRAP, work, self.numpy_path],
-                bootstrap_stdin(job), wall_seconds=wall_seconds,
-                stdout_limit=_harness_limits(job), env=env, cwd=work,
-                preexec_fn=lambda: _limits_preexec(uid, self.settings.nproc))
-        finally:
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                start_new_session=True, close_fds=True, env=env, cwd=work,
+                preexec_fn=lambda: _limits_preexec(uid, nproc))
+        except BaseException:
+            shutil.rmtree(base, ignore_errors=True)
+            uid_ctx.__exit__(None, None, None)
+            raise
+
+        def cleanup() -> None:
             kill_uid(uid)
             shutil.rmtree(base, ignore_errors=True)
-        return decode_run(out, err, code, timed_out, secs, self.name, _harness_limits(job))
+            uid_ctx.__exit__(None, None, None)
+
+        chan = PipeChannel(proc, wall_seconds, frame_limit, self.name, cleanup)
+        try:
+            chan.send(bootstrap_prefix())
+        except ChannelClosed:
+            chan.close()  # says why when bubblewrap itself could not start
+            raise
+        return chan

@@ -172,8 +172,17 @@ def _as_number_array(value: Any) -> np.ndarray | None:
 
 
 def compare_close(got: Any, exp: Any, tol: float, label: str,
-                  atol: float | None = None) -> OutputCheck:
-    """Layered numeric comparison of one output (see the module docstring)."""
+                  atol: float | None = None,
+                  kink: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                  nan_equal: bool = False) -> OutputCheck:
+    """Layered numeric comparison of one output (see the module docstring).
+
+    ``kink``: ``(mask, low, high)`` arrays of the expected shape: where ``mask`` is set, any
+    value in ``[low, high]`` passes (a function's value at a point with no derivative).
+    ``nan_equal``: NaN where ``exp`` has NaN matches (only to compare with a *wrong variant*'s
+    outputs when naming a mistake: a sqrt of a negative makes NaN in the same places; against
+    the reference NaN never passes).
+    """
     exp_arr = _as_number_array(exp)
     if exp_arr is None:
         return compare_exact(got, exp, label)
@@ -205,8 +214,9 @@ def compare_close(got: Any, exp: Any, tol: float, label: str,
     ef = exp_arr.astype(np.float64) if exp_arr.dtype.kind != "c" else exp_arr
     bad_nan = np.isnan(gf) & ~np.isnan(ef)
     bad_inf = np.isinf(gf) & ~(np.isinf(ef) & (gf == ef))
-    if bad_nan.any() or bad_inf.any() or np.isnan(ef).any():
-        mask = bad_nan | bad_inf | np.isnan(ef)
+    exp_nan = np.isnan(ef) & ~np.isnan(gf) if nan_equal else np.isnan(ef)
+    if bad_nan.any() or bad_inf.any() or exp_nan.any():
+        mask = bad_nan | bad_inf | exp_nan
         idx = [int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape)] if \
             mask.ndim else []
         kind = "NaN" if bad_nan.any() else "inf"
@@ -222,15 +232,28 @@ def compare_close(got: Any, exp: Any, tol: float, label: str,
         elem = np.abs(gf - ef) / np.maximum(1e-8, np.abs(gf) + np.abs(ef))
         both_inf = np.isinf(gf) & np.isinf(ef) & (gf == ef)
         elem = np.where(both_inf, 0.0, elem)
+        if nan_equal:
+            elem = np.where(np.isnan(gf) & np.isnan(ef), 0.0, elem)
         if atol is not None:
             elem = np.where(np.abs(gf - ef) <= atol, 0.0, elem)
+    kink_used = 0
+    if kink is not None and gf.dtype.kind != "c":
+        mask, low, high = kink
+        if mask.shape == elem.shape:
+            slack = 1e-9 * np.maximum(1.0, np.abs(ef))
+            inside = mask & (gf >= low - slack) & (gf <= high + slack)
+            kink_used = int((inside & (elem > tol)).sum())
+            elem = np.where(inside, 0.0, elem)
     err = float(np.max(elem)) if elem.size else 0.0
     wrong = int((elem > tol).sum())
     flat = int(np.argmax(elem)) if elem.size else 0
     idx = [int(i) for i in np.unravel_index(flat, elem.shape)] if elem.ndim else []
     if err <= tol:
-        return OutputCheck(label, True, "pass", f"{label} matches (rel_error {err:.1e})",
-                           rel_error=err, total_elements=total, wrong_elements=0)
+        res = OutputCheck(label, True, "pass", f"{label} matches (rel_error {err:.1e})",
+                          rel_error=err, total_elements=total, wrong_elements=0)
+        if kink_used:
+            res.extra["kink"] = kink_used
+        return res
     where = f", worst at index {idx}" if idx else ""
     spread = f"; {wrong} of {total} elements are off" if total > 1 else ""
     got_v = gf[tuple(idx)] if idx else gf[()]
@@ -289,62 +312,38 @@ def _label(path: Path, comp: Comparator) -> str:
     return comp.label or render_path(path)
 
 
-def compare_calls(got: Any, exp: list, tol: float, label: str) -> OutputCheck:
-    """Compare recorded stub calls: names in order, then arguments."""
-    def names(log: list) -> list[str]:
-        return [c.get("fn", "?") if isinstance(c, dict) else "?" for c in log]
-
-    if not isinstance(got, list):
-        got = []
-    gn, en = names(got), names(exp)
-    if gn != en:
-        if len(gn) != len(en):
-            return OutputCheck(label, False, "value",
-                               f"made {len(gn)} call(s) to the helper functions where "
-                               f"{len(en)} were expected",
-                               detail=f"calls made: {', '.join(gn) or 'none'}; expected: "
-                                      f"{', '.join(en)}")
-        k = next(i for i, (a, b) in enumerate(zip(gn, en, strict=True)) if a != b)
-        return OutputCheck(label, False, "value",
-                           f"call {k + 1} went to {gn[k]}; expected {en[k]} (calls in the "
-                           "wrong order?)", detail=f"calls made: {', '.join(gn)}")
-    for k, (g, e) in enumerate(zip(got, exp, strict=True)):
-        gargs, eargs = g.get("args", []), e.get("args", [])
-        if len(gargs) != len(eargs):
-            return OutputCheck(label, False, "value",
-                               f"call {k + 1} to {en[k]} passed {len(gargs)} positional "
-                               f"argument(s); expected {len(eargs)}")
-        for j, (ga, ea) in enumerate(zip(gargs, eargs, strict=True)):
-            for path, ev in leaves(ea).items():
-                found, gv, why = node_at(ga, path)
-                sub = f"call {k + 1} to {en[k]}, argument {j + 1}"
-                if path:
-                    sub += render_path(("",) + path)[len(""):]
-                if not found:
-                    return OutputCheck(label, False, "value", f"{sub}: {why}")
-                res = compare_close(gv, ev, tol, sub)
-                if not res.ok:
-                    res.path = label
-                    res.message += " (is the right value passed to this call?)"
-                    return res
-    return OutputCheck(label, True, "pass", f"all {len(en)} helper calls are as expected")
+def kink_bounds(comp: Comparator, inputs: dict | None, shape: tuple
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(mask, low, high)`` for a comparator with a ``kink_input`` (see ``Comparator``)."""
+    if not comp.kink_input or not inputs:
+        return None
+    found, x, _ = node_at(inputs, tuple(comp.kink_input.split(".")))
+    if not found or not isinstance(x, np.ndarray) or x.shape != tuple(shape):
+        return None
+    scale: Any = 1.0
+    if comp.kink_scale:
+        found, scale, _ = node_at(inputs, tuple(comp.kink_scale.split(".")))
+        if not found or np.shape(scale) not in ((), tuple(shape)):
+            return None
+    slopes = list(comp.kink_slopes) + [0.0]
+    a = min(slopes) * np.asarray(scale, dtype=np.float64)
+    b = max(slopes) * np.asarray(scale, dtype=np.float64)
+    low = np.broadcast_to(np.minimum(a, b), shape)
+    high = np.broadcast_to(np.maximum(a, b), shape)
+    return x == 0, low, high
 
 
 def evaluate(got: Any, expected: Any, spec: dict[str, Comparator], default_tol: float,
-             kinds: tuple[str, ...] = ("close", "exact", "self", "drop", "calls"),
-             ) -> list[OutputCheck]:
-    """Judge every output named by ``spec`` (patterns over the expected outputs' paths)."""
+             kinds: tuple[str, ...] = ("close", "exact", "self", "drop"),
+             inputs: dict | None = None, nan_equal: bool = False) -> list[OutputCheck]:
+    """Judge every output named by ``spec`` (patterns over the expected outputs' paths);
+    ``inputs`` (the case's) serve the comparators that name one (kinks); ``nan_equal``: see
+    ``compare_close`` (matching a wrong variant only)."""
     results: list[OutputCheck] = []
     for pattern, comp in spec.items():
         if comp.kind not in kinds:
             continue
         tol = comp.tol if comp.tol is not None else default_tol
-        if comp.kind == "calls":
-            found_e, exp_node, _ = node_at(expected, tuple(pattern.split(".")))
-            found_g, got_node, _ = node_at(got, tuple(pattern.split(".")))
-            results.append(compare_calls(got_node if found_g else [], exp_node or [], tol,
-                                         comp.label or "helper calls"))
-            continue
         paths = expand(pattern, expected)
         if not paths:
             results.append(OutputCheck(pattern, False, "missing",
@@ -359,7 +358,8 @@ def evaluate(got: Any, expected: Any, spec: dict[str, Comparator], default_tol: 
                 continue
             e = node_at(expected, path)[1]
             if comp.kind == "close":
-                results.append(compare_close(g, e, tol, label, comp.atol))
+                kink = kink_bounds(comp, inputs, np.shape(e)) if comp.kink_input else None
+                results.append(compare_close(g, e, tol, label, comp.atol, kink, nan_equal))
             elif comp.kind == "exact":
                 results.append(compare_exact(g, e, label))
             elif comp.kind == "self":
@@ -369,10 +369,12 @@ def evaluate(got: Any, expected: Any, spec: dict[str, Comparator], default_tol: 
                     results.append(OutputCheck(label, False, "missing",
                                                f"{comp.against} is missing: {why2}"))
                     continue
-                res = compare_close(g, other, tol, label)
+                res = compare_close(g, other, tol, label, comp.atol)
                 if not res.ok and res.status == "value":
                     res.message = (f"{label} disagrees with the numerical gradient of your own "
-                                   f"loss: rel_error {res.rel_error:.2e} (tolerance {tol:.0e})")
+                                   f"loss (finite differences of the values your loss "
+                                   f"returned): rel_error {res.rel_error:.2e} (tolerance "
+                                   f"{tol:.0e})")
                 results.append(res)
             elif comp.kind == "drop":
                 results.append(_compare_drop(got, expected, path, comp, label))

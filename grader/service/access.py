@@ -2,6 +2,10 @@
 
 Unknown things are 404 for everyone; a course the caller is not in is 403; students do not see
 unpublished assignments (404, as if absent) nor other students' submissions (403).
+
+Course staff are instructors and TAs (``STAFF_ROLES``): TAs see the course's submissions and
+review them (overrides, regrade requests); everything else staff do is for instructors only.
+(Issue 15 adds the ``ta`` role with this minimal check; issue 16 extends what TAs do.)
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from ..store.models import Assignment, Course, Regrade, Submission, User
 from ..store.submissions import get_submission
 from ..store.users import course_role
 
+#: Course roles that see every submission of the course and review them.
+STAFF_ROLES = ("instructor", "ta")
+
 
 @dataclass
 class Seen:
@@ -32,12 +39,18 @@ class Seen:
     def instructor(self) -> bool:
         return self.role == "instructor"
 
+    @property
+    def staff(self) -> bool:
+        """Instructor or TA of the course."""
+        return self.role in STAFF_ROLES
 
-def course_seen(s: Session, slug: str, user: User, instructor: bool = False) -> Seen:
-    """The course ``slug`` if the caller is in it (as an instructor, if asked).
+
+def course_seen(s: Session, slug: str, user: User, instructor: bool = False,
+                staff: bool = False) -> Seen:
+    """The course ``slug`` if the caller is in it (as an instructor, or staff, if asked).
 
     Raises:
-        NotFound: no such course. Forbidden: not a member, or not an instructor.
+        NotFound: no such course. Forbidden: not a member, or not an instructor (staff).
     """
     course = get_course(s, slug)
     role = course_role(s, course, user)
@@ -45,32 +58,34 @@ def course_seen(s: Session, slug: str, user: User, instructor: bool = False) -> 
         raise Forbidden(f"you are not enrolled in course {slug}")
     if instructor and role != "instructor":
         raise Forbidden(f"only instructors of course {slug} can do this")
+    if staff and role not in STAFF_ROLES:
+        raise Forbidden(f"only instructors and TAs of course {slug} can do this")
     return Seen(course=course, role=role)
 
 
 def assignment_seen(s: Session, course: str, slug: str, user: User,
-                    instructor: bool = False) -> Seen:
+                    instructor: bool = False, staff: bool = False) -> Seen:
     """An assignment of a course the caller is in (students: published ones only).
 
     Raises:
         NotFound, Forbidden: as ``course_seen``; an unknown (or, to students, unpublished)
             assignment is NotFound.
     """
-    seen = course_seen(s, course, user, instructor)
+    seen = course_seen(s, course, user, instructor, staff)
     row = get_assignment(s, seen.course, slug)
-    if not seen.instructor and not row.published:
+    if not seen.staff and not row.published:
         raise NotFound(f"course {course} has no assignment {slug[:80]!r}")
     seen.assignment = row
     return seen
 
 
 def submission_seen(s: Session, submission_id: int, user: User,
-                    instructor: bool = False) -> Seen:
-    """A submission the caller may see: their own, or any of a course they teach.
+                    instructor: bool = False, staff: bool = False) -> Seen:
+    """A submission the caller may see: their own, or any of a course they teach (or TA).
 
     Raises:
-        NotFound: no such submission. Forbidden: another student's, or (``instructor``) the
-            caller does not teach its course.
+        NotFound: no such submission. Forbidden: another student's, or (``instructor``,
+            ``staff``) the caller does not teach (or TA) its course.
     """
     sub = get_submission(s, submission_id)
     row = s.get(Assignment, sub.assignment_id)
@@ -78,11 +93,14 @@ def submission_seen(s: Session, submission_id: int, user: User,
     course = s.get(Course, row.course_id)
     assert course is not None
     role = course_role(s, course, user)
-    if role != "instructor":
-        if sub.user_id != user.id:
-            raise Forbidden(f"submission {submission_id} belongs to another student")
-        if instructor:
-            raise Forbidden(f"only instructors of course {course.slug} can do this")
+    outside = user.token_course_id is not None and course.id != user.token_course_id
+    if outside or (role not in STAFF_ROLES and sub.user_id != user.id):
+        # a course token opens that course only
+        raise Forbidden(f"submission {submission_id} belongs to another student")
+    if instructor and role != "instructor":
+        raise Forbidden(f"only instructors of course {course.slug} can do this")
+    if staff and role not in STAFF_ROLES:
+        raise Forbidden(f"only instructors and TAs of course {course.slug} can do this")
     return Seen(course=course, role=role or "student", assignment=row, submission=sub)
 
 

@@ -6,12 +6,14 @@ Errors are JSON ``{"detail": "..."}`` with the status of the domain error (``Sto
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__, portal
@@ -22,12 +24,27 @@ from ..config import Settings
 from ..portal.render import error_page
 from ..queue.base import JobQueue
 from ..queue.pool import WorkerPool
-from ..sandbox.select import make_sandbox
 from ..store.db import Store
-from ..store.errors import StoreError
+from ..store.errors import StoreError, TooMany
 from ..submission import SubmissionError, SubmissionTooLarge
+from ..telemetry.http import RequestContext
+from ..telemetry.metrics import app_registry
+from ..telemetry.sandbox_metrics import metered_sandbox
 from .deps import Services
-from .routes import admin, assignments, courses, submissions, system
+from .lti import routes as lti_routes
+from .lti.passback import PassbackSender
+from .routes import (
+    admin,
+    assignments,
+    audit,
+    courses,
+    exports,
+    extensions,
+    review,
+    similarity,
+    submissions,
+    system,
+)
 
 log = logging.getLogger("grader.service")
 
@@ -56,7 +73,7 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
 
         queue = CeleryQueue(store, settings)
     else:
-        queue = WorkerPool(store, settings, lambda: make_sandbox(settings.sandbox, settings))
+        queue = WorkerPool(store, settings, lambda: metered_sandbox(settings.sandbox, settings))
     return Services(settings=settings, store=store, queue=queue, runner=queue.runner)
 
 
@@ -122,27 +139,36 @@ class _TooLarge(HTTPException):
 def create_app(services: Services) -> FastAPI:
     """The app over ``services``; its lifespan starts and stops the queue."""
 
+    sender = PassbackSender(services.store, services.settings)  # LTI scores to the LMS
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.queue.start()
+        sender.start()
         try:
             yield
         finally:
+            sender.stop()
             services.queue.stop()
 
     app = FastAPI(title="dl-autograder", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.services = services
+    app.state.lti_sender = sender
 
     def problem(request: Request, status: int, detail: str,
                 headers: dict[str, str] | None = None) -> Response:
         if portal.wants_page(request):  # the portal's pages answer with a page
-            return error_page(request, status, detail)
+            page = error_page(request, status, detail)
+            page.headers.update(headers or {})
+            return page
         return JSONResponse({"detail": detail}, status, headers=headers)
 
     @app.exception_handler(StoreError)
     async def _store_error(request: Request, exc: StoreError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooMany):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
         return problem(request, exc.status, exc.message, headers)
 
     @app.exception_handler(SubmissionError)
@@ -159,9 +185,27 @@ def create_app(services: Services) -> FastAPI:
     async def _bundle_error(request: Request, exc: BundleError) -> Response:
         return problem(request, 422, str(exc))
 
-    for module in (system, courses, assignments, submissions, admin):
+    registry, http_metrics = app_registry(services.store, services.queue, services.settings)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus text format: this app's queue and HTTP figures, then this process's
+        (sandbox start times with the embedded pool, Python's own)."""
+        token = services.settings.metrics_token
+        if token and not hmac.compare_digest(request.headers.get("authorization", ""),
+                                             f"Bearer {token}"):
+            return JSONResponse({"detail": "/metrics needs 'Authorization: Bearer <the "
+                                           "GRADER_METRICS_TOKEN>'"}, 401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        body = generate_latest(registry) + generate_latest(REGISTRY)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    for module in (system, courses, assignments, submissions, admin, extensions, review,
+                   audit, exports, similarity):
         app.include_router(module.router)
+    app.include_router(lti_routes.router)
     portal.install(app)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_request_kb << 10)
+    app.add_middleware(RequestContext, metrics=http_metrics)
     return app
 

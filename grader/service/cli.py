@@ -39,10 +39,12 @@ def serve(
     """Run the grading service (REST API, durable queue, worker pool) until stopped."""
     import uvicorn
 
+    from ..telemetry.logs import configure_logging
     from .app import build_services, create_app
     from .demo import demo_banner, seed_demo, tokens_file
 
     settings = _settings(data_dir, port=port, host=host, workers=workers, sandbox=sandbox)
+    configure_logging(settings.log_format)
     try:
         services = build_services(settings)
     except SandboxError as exc:
@@ -59,7 +61,8 @@ def serve(
         info = seed_demo(services, log=lambda m: typer.echo(m, err=True))
         typer.echo(demo_banner(info, tokens_file(services)))
     uvicorn.run(create_app(services), host=settings.host, port=settings.port,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False,
+                log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG)
 
 
 @users_app.command("add")

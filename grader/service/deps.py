@@ -61,7 +61,7 @@ def staff_user(user: Annotated[User, Depends(current_user)]) -> User:
     Raises:
         Forbidden: a student.
     """
-    if user.role not in ("admin", "instructor"):
+    if user.acting_role not in ("admin", "instructor"):
         raise Forbidden("only instructors and admins can do this")
     return user
 
@@ -72,7 +72,7 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     Raises:
         Forbidden: not an admin.
     """
-    if user.role != "admin":
+    if user.acting_role != "admin":
         raise Forbidden("only admins can do this")
     return user
 

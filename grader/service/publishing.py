@@ -1,36 +1,36 @@
 """Adding assignments to a course: a built-in by slug, or an uploaded bundle.
 
-A bundle is unpacked in a private folder, its fixtures are built in the sandbox and ``grader
-check``'s validations run; it is stored only if they all pass (else the answer is 422 with the
-report). A built-in is added only if its fixtures load and are fresh.
+A bundle is checked here only as far as that needs no sandbox (a safe zip, a manifest, paths
+inside the bundle), then queued as a ``Validation`` that a worker runs: its fixtures are built
+in the worker's sandbox and ``grader check``'s validations run; it is stored only if they all
+pass (``grader.queue.validation``), and the instructor polls the validation for its progress,
+report and outcome. The API holds no sandbox, so no Docker socket. A built-in is added only if
+its fixtures load and are fresh.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..assignments.bundle import BundleError, materialize, pack_folder, prepare_bundle
+from ..assignments.bundle import BundleError, check_paths, unpack
 from ..assignments.fixtures import FixtureError, load_fixtures
 from ..assignments.loader import Assignment as LoadedAssignment
 from ..assignments.loader import AssignmentError, builtin_slugs, load_assignment
-from ..sandbox.select import make_sandbox
-from ..store.assignments import (
-    add_builtin,
-    add_bundle,
-    find_assignment,
-    get_assignment,
-    replace_bundle,
-    update,
-)
+from ..store import validations as validation_rows
+from ..store.assignments import add_builtin, find_assignment
 from ..store.errors import Conflict, Invalid, NotFound
-from ..store.models import User
+from ..store.models import Assignment, Course, User
+from ..telemetry.logs import current
 from .access import course_seen
 from .deps import Services
-from .schemas import BundleOut
-from .views import assignment_out
+from .schemas import ValidationOut
+from .views import assignment_out, validation_out
+
+log = logging.getLogger("grader.service")
 
 
 def add_builtin_assignment(svc: Services, course: str, user: User, slug: str,
@@ -61,15 +61,18 @@ def add_builtin_assignment(svc: Services, course: str, user: User, slug: str,
 
 
 def upload_bundle(svc: Services, course: str, user: User, data: bytes,
-                  settings: dict[str, Any], replace: bool = False) -> BundleOut:
-    """Validate the bundle ``data`` and add it to ``course`` if it passes (with ``replace``,
-    put it in place of the course's assignment of the same slug).
+                  settings: dict[str, Any], replace: bool = False) -> ValidationOut:
+    """Queue the validation of the bundle ``data`` for ``course`` (with ``replace``, as a new
+    version of the course's assignment of the same slug); a worker builds its fixtures and
+    runs ``grader check`` in its sandbox, and stores it if it passes
+    (``grader.queue.validation``). What needs no sandbox is checked here, before anything
+    is queued: the zip, the manifest, the paths it names, the slug.
 
     Raises:
-        Invalid: the bundle is unusable or fails validation (the message holds the report).
-        Conflict: the course has an assignment of that slug (and not ``replace``), or the
-            one to replace is a built-in. NotFound: nothing to replace.
-        SubmissionTooLarge: too big.
+        Invalid: the bundle is unusable (the message says why).
+        Conflict: the course has an assignment of that slug (and not ``replace``), the one
+            to replace is a built-in, or a validation of that slug is already pending.
+        NotFound: nothing to replace. SubmissionTooLarge: too big.
     """
     with svc.store.read() as s:
         course_seen(s, course, user, instructor=True)
@@ -78,39 +81,56 @@ def upload_bundle(svc: Services, course: str, user: User, data: bytes,
     work = tempfile.mkdtemp(prefix="bundle-", dir=tmp_root)
     try:
         try:
-            prepared = prepare_bundle(data, Path(work), make_sandbox(svc.settings.sandbox,
-                                                                        svc.settings),
-                                      svc.settings)
+            root = unpack(data, Path(work), svc.settings)
+            try:
+                loaded = load_assignment(root, svc.settings)
+            except AssignmentError as exc:
+                raise BundleError(str(exc)) from exc
+            check_paths(loaded)
         except BundleError as exc:
             raise Invalid(f"the bundle was not stored: {exc}") from None
-        report = prepared.report.render()
-        if not prepared.report.ok:
-            raise Invalid("the assignment failed validation and was not stored (fix it and "
-                          f"upload again):\n{report}")
-        slug = prepared.assignment.slug
-        with svc.store.read() as s:
-            seen = course_seen(s, course, user, instructor=True)
-            exists = find_assignment(s, seen.course, slug) is not None
-        if exists and not replace:
-            raise Conflict(f"course {course} already has an assignment {slug!r} (send "
-                           "replace=true to put this version in its place)")
-        if replace and not exists:
-            raise NotFound(f"course {course} has no assignment {slug!r} to replace")
-        blob, sha = pack_folder(prepared.folder)
-        with svc.store.write() as s:
-            seen = course_seen(s, course, user, instructor=True)
-            if replace:
-                row = replace_bundle(s, get_assignment(s, seen.course, slug),
-                                     prepared.assignment, blob, sha, report)
-                if settings:
-                    update(s, row, settings)
-            else:
-                row = add_bundle(s, seen.course, prepared.assignment, blob, sha, report,
-                                 settings)
-        stored = materialize(blob, sha, svc.settings.service_dir / "bundles")
-        loaded = load_assignment(stored, svc.settings)
-        return BundleOut(assignment=assignment_out(row, loaded, True), check_report=report,
-                         build_log=prepared.build_log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    slug = loaded.slug
+    with svc.store.write() as s:
+        seen = course_seen(s, course, user, instructor=True)
+        existing = find_assignment(s, seen.course, slug)
+        if existing is not None and not replace:
+            raise Conflict(f"course {course} already has an assignment {slug!r} (send "
+                           "replace=true to put this version in its place)")
+        if replace and existing is None:
+            raise NotFound(f"course {course} has no assignment {slug!r} to replace")
+        if existing is not None and existing.source != "bundle":
+            raise Conflict(f"{slug} is a built-in assignment; it cannot be replaced by a "
+                           "bundle")
+        pending = validation_rows.pending_for(s, seen.course, slug)
+        if pending is not None:
+            raise Conflict(f"a bundle of {slug!r} is already being validated (validation "
+                           f"{pending.id}, {pending.status}); wait for its outcome at "
+                           f"/api/v1/validations/{pending.id}, then upload again if needed")
+        row = validation_rows.create_validation(
+            s, seen.course, user, slug, loaded.manifest.title, data, replace, settings,
+            request_id=current("request_id"))
+        out = validation_out(row, seen.course, None)
+    log.info("bundle queued for validation", extra={"validation_id": out.id,
+                                                    "course": course, "slug": slug})
+    svc.queue.notify()
+    return out
 
+
+def validation_seen(svc: Services, validation_id: int, user: User) -> ValidationOut:
+    """Validation ``validation_id`` as its course's instructors see it (with the stored
+    assignment once it passed).
+
+    Raises:
+        NotFound: no such validation. Forbidden: not an instructor of its course.
+    """
+    with svc.store.read() as s:
+        row = validation_rows.get_validation(s, validation_id)
+        course = s.get(Course, row.course_id)
+        assert course is not None
+        course_seen(s, course.slug, user, instructor=True)
+        stored = s.get(Assignment, row.assignment_id) if row.assignment_id else None
+        loaded = svc.runner.assignment(stored, s) if stored is not None else None
+        return validation_out(row, course, assignment_out(stored, loaded, True)
+                              if stored is not None else None)

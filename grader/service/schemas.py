@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from ..report.models import GradeResult
+from .course_schemas import ExtensionOut, ReviewOut
 
 Role = Literal["admin", "instructor", "student"]
-CourseRole = Literal["instructor", "student"]
+CourseRole = Literal["instructor", "ta", "student"]
 Status = Literal["queued", "running", "graded", "failed"]
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -60,8 +61,10 @@ class MemberOut(BaseModel):
 class RosterLine(BaseModel):
     name: str
     role: CourseRole
-    created: bool = Field(description="A new account was created (and its token is here).")
-    token: str | None = Field(None, description="Only for accounts created by this upload.")
+    enrolled: bool = Field(description="Enrolled by this upload (new to the course; its "
+                                       "course token is here); false: already a member.")
+    token: str | None = Field(None, description="A course token (shown once) that opens this "
+                                                "course only; for names new to the course.")
 
 
 class RosterOut(BaseModel):
@@ -91,8 +94,18 @@ class AssignmentSettings(BaseModel):
     @field_validator("due_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        """A due date without a time zone is taken as UTC."""
-        return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+        """A due date without a time zone is taken as UTC; it must be a date in UTC too
+        (``0001-01-01T00:00:00+14:00`` is a day before year 1 there)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(
+                f"{value.isoformat()} is outside the years 1 to 9999 once converted to UTC; "
+                "give a due date such as 2026-05-01T23:59:00Z") from None
 
 
 class BuiltinIn(AssignmentSettings):
@@ -127,10 +140,26 @@ class AssignmentOut(BaseModel):
     check_report: str | None = Field(None, description="Validation report (instructors).")
 
 
-class BundleOut(BaseModel):
-    assignment: AssignmentOut
-    check_report: str
-    build_log: list[str]
+class ValidationOut(BaseModel):
+    """An uploaded bundle's validation (run by a worker): poll it until passed or failed."""
+
+    id: int
+    course: str
+    slug: str
+    title: str
+    replace: bool = Field(description="A new version of the course's assignment of this slug.")
+    status: Literal["queued", "running", "passed", "failed"]
+    stage: str = Field(description="What the worker is doing (or did last).")
+    build_log: list[str] = Field(description="The fixtures' build log so far.")
+    check_report: str | None = Field(None, description="`grader check` 's report, once run.")
+    detail: str | None = Field(None, description="Why it failed (what to fix).")
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    assignment: AssignmentOut | None = Field(None, description="The stored assignment, once "
+                                             "passed.")
+    url: str
 
 
 class SubmissionAccepted(BaseModel):
@@ -166,6 +195,12 @@ class SubmissionOut(BaseModel):
     score: float | None = Field(description="Score before penalties.")
     max_score: float | None
     final_score: float | None = Field(description="Score after late/resubmission penalties.")
+    auto_score: float | None = Field(None, description="The grader's score, before TA "
+                                     "overrides (equal to score when there are none).")
+    extension: ExtensionOut | None = Field(None, description="The student's extension on "
+                                           "the assignment, if any.")
+    review: ReviewOut | None = Field(None, description="TA overrides (with their comments) "
+                                     "and regrade requests of this submission.")
     result: GradeResult | None = Field(None, description="Once graded: the native result "
                                        "(students get their view of it).")
     history: list[GradingOut] | None = Field(None, description="Every applied grading "
@@ -217,3 +252,5 @@ class HealthOut(BaseModel):
     version: str
     queue: dict
     jobs: dict[str, int]
+    validations: dict[str, int] = Field(default_factory=dict, description="Bundle "
+                                        "validations per state.")

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .models import Course, Enrollment, User
 from .users import enrol
 
@@ -30,9 +30,13 @@ def create_course(s: Session, slug: str, title: str, owner: User | None) -> Cour
     """A new course; ``owner`` (if any, and not an admin) becomes its instructor.
 
     Raises:
-        Invalid: bad slug. Conflict: the slug is taken.
+        Invalid: bad slug. Conflict: the slug is taken. Forbidden: ``owner`` signed in with
+            a course token.
     """
     check_slug(slug)
+    if owner is not None and owner.token_course_id is not None:
+        raise Forbidden("this token opens one course only; creating a course needs an "
+                        "account token (an admin prints one with `grader users token NAME`)")
     if s.scalar(select(Course).where(Course.slug == slug)) is not None:
         raise Conflict(f"a course {slug!r} already exists")
     course = Course(slug=slug, title=title.strip()[:200] or slug)
@@ -62,8 +66,10 @@ def get_course(s: Session, slug: str) -> Course:
 
 def courses_of(s: Session, user: User) -> list[tuple[Course, str]]:
     """``(course, role)`` for every course ``user`` may see (admins: all, as instructor)."""
-    if user.role == "admin":
+    if user.token_course_id is None and user.role == "admin":
         return [(c, "instructor") for c in s.scalars(select(Course).order_by(Course.slug))]
-    rows = s.execute(select(Course, Enrollment.role).join(Enrollment)
-                     .where(Enrollment.user_id == user.id).order_by(Course.slug))
+    q = select(Course, Enrollment.role).join(Enrollment).where(Enrollment.user_id == user.id)
+    if user.token_course_id is not None:  # a course token: that course only
+        q = q.where(Course.id == user.token_course_id)
+    rows = s.execute(q.order_by(Course.slug))
     return [(c, r) for c, r in rows]

@@ -47,3 +47,14 @@ class Unauthorized(StoreError):
     """No valid token (401)."""
 
     status = 401
+
+
+class TooMany(StoreError):
+    """Over a rate or a count of things in progress (429); ``retry_after_seconds`` says
+    when trying again can succeed (sent as ``Retry-After``)."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, int(retry_after_seconds))

@@ -11,7 +11,12 @@ lease is re-queued by whoever sweeps first (one conditional update, so exactly o
 dead holder's claim is void. ``enqueued_at`` records when a broker message was last sent for a
 queued job, so messages lost between a commit and the send are sent again.
 
-Interactive jobs (``grade``) are taken before bulk ones (``regrade``, ``preview``).
+Interactive jobs (``grade``) are taken before bulk ones (``regrade``, ``preview``). Within a
+lane, claims are fair across students (``next_fair``): the next job is the oldest queued job
+of the student with the fewest jobs running, among those the one served least recently (whose
+latest job started longest ago, or never), so one student's pile of slow submissions delays
+another student's by at most the gradings already running. The service also caps how many
+submissions one student may have waiting (``grader.store.submissions.admission``).
 
 Kinds: ``grade`` (a new submission), ``regrade`` (applied at once), ``preview`` (a dry-run
 regrade: recorded but not applied until the regrade is committed).
@@ -23,12 +28,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from ..report.models import GradeResult
 from .errors import Conflict, NotFound
+from .lti import queue_score
 from .models import Assignment, Grading, Job, Regrade, Submission, User, in_id_range, utcnow
+from .review import with_overrides
 from .submissions import current_grading, pending_job
 
 
@@ -46,17 +53,52 @@ def lane(kind: str) -> str:
     return "interactive" if kind in INTERACTIVE else "bulk"
 
 
-def claim_next(s: Session, claim: str, worker: str | None = None) -> Job | None:
-    """Take the next queued job, interactive ones first, oldest first (None if none)."""
-    bulk_last = case((Job.kind.in_(INTERACTIVE), 0), else_=1)
-    while True:
-        job_id = s.scalar(select(Job.id).where(Job.status == "queued")
-                          .order_by(bulk_last, Job.id).limit(1))
-        if job_id is None:
-            return None
-        job = claim_job(s, job_id, claim, worker)
-        if job is not None:
-            return job
+LANES = ("interactive", "bulk")
+
+
+def in_lane(lane_name: str) -> ColumnElement[bool]:
+    """The condition on ``Job.kind`` of the jobs of lane ``lane_name``."""
+    return Job.kind.in_(INTERACTIVE) if lane_name == "interactive" \
+        else Job.kind.not_in(INTERACTIVE)
+
+
+def next_fair(s: Session, lane_name: str) -> int | None:
+    """The id of the job of lane ``lane_name`` to claim next, fairly across students: the
+    oldest queued job of the student with the fewest running jobs, ties broken by the
+    student served least recently (latest start of any of their jobs, never first), then by
+    job id. Jobs without a submission count as one owner of their own."""
+    owner = Submission.user_id
+    heads = (select(owner.label("owner"), func.min(Job.id).label("job_id"))
+             .select_from(Job).outerjoin(Submission, Submission.id == Job.submission_id)
+             .where(Job.status == "queued", in_lane(lane_name))
+             .group_by(owner).subquery())
+    ran, ran_sub = aliased(Job), aliased(Submission)
+    running = (select(func.count(ran.id)).select_from(ran)
+               .join(ran_sub, ran_sub.id == ran.submission_id)
+               .where(ran_sub.user_id == heads.c.owner, ran.status == "running")
+               .scalar_subquery())
+    old, old_sub = aliased(Job), aliased(Submission)
+    served = (select(func.max(old.started_at)).select_from(old)
+              .join(old_sub, old_sub.id == old.submission_id)
+              .where(old_sub.user_id == heads.c.owner).scalar_subquery())
+    return s.scalar(select(heads.c.job_id)
+                    .order_by(running, case((served.is_(None), 0), else_=1), served,
+                              heads.c.job_id).limit(1))
+
+
+def claim_next(s: Session, claim: str, worker: str | None = None,
+               lane_name: str | None = None) -> Job | None:
+    """Take the next queued job (None if none): of lane ``lane_name``, or interactive ones
+    first; within a lane fairly across students (``next_fair``)."""
+    for this_lane in (lane_name,) if lane_name else LANES:
+        while True:
+            job_id = next_fair(s, this_lane)
+            if job_id is None:
+                break
+            job = claim_job(s, job_id, claim, worker)
+            if job is not None:
+                return job
+    return None
 
 
 def claim_job(s: Session, job_id: int, claim: str, worker: str | None = None,
@@ -105,14 +147,17 @@ def record_result(s: Session, job_id: int, claim: str, result: GradeResult,
 
 
 def _refresh(s: Session, submission_id: int) -> None:
-    """Copy the current (latest applied) grading's summary onto the submission."""
+    """Copy the current (latest applied) grading's summary onto the submission, with TA
+    overrides applied, and queue the new score for the LMS (if the course is linked)."""
     sub = s.get(Submission, submission_id)
     assert sub is not None
     g = current_grading(s, sub)
     if g is not None:
         sub.status, sub.score, sub.max_score, sub.graded_at = (
             g.status, g.score, g.max_score, g.created_at)
+        with_overrides(s, sub, g)
     s.flush()
+    queue_score(s, sub, "graded")
 
 
 def requeue_running(s: Session) -> int:

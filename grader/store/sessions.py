@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .models import Token, User, WebSession, utcnow
-from .users import hash_token
+from .users import caller_of, hash_token
 
 
 def _digest(cookie: str) -> str:
@@ -29,6 +29,12 @@ def open_session(s: Session, token: str, hours: float) -> tuple[str, WebSession]
     row = s.scalar(select(Token).where(Token.digest == hash_token(token)))
     if row is None:
         return None
+    return open_session_with(s, row, hours)
+
+
+def open_session_with(s: Session, row: Token, hours: float) -> tuple[str, WebSession]:
+    """A new session for the owner of token ``row`` (an LTI launch signs in this way, with
+    a token of the user's that is never shown): ``(cookie value, row)``."""
     now = utcnow()
     s.execute(delete(WebSession).where(WebSession.expires_at < now))
     cookie = secrets.token_urlsafe(32)
@@ -47,7 +53,10 @@ def session_for(s: Session, cookie: str | None) -> tuple[WebSession, User] | Non
     web = s.scalar(select(WebSession).where(WebSession.digest == _digest(cookie)))
     if web is None or web.expires_at <= utcnow():
         return None
-    return web, web.user
+    token = s.get(Token, web.token_id)
+    if token is None:  # deleted tokens end their sessions (a cascade), but be sure
+        return None
+    return web, caller_of(s, token)
 
 
 def close_session(s: Session, cookie: str | None) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..scoring.penalties import late_days, refusal
-from .assignments import policy_of
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, NotFound, TooMany
+from .extensions import effective_policy
 from .models import Assignment, Grading, Job, Submission, User, in_id_range
 
 
@@ -38,17 +40,103 @@ def count_of(s: Session, assignment: Assignment, user: User) -> int:
         Submission.assignment_id == assignment.id, Submission.user_id == user.id)) or 0
 
 
-def create_submission(s: Session, assignment: Assignment, user: User, files: dict[str, bytes],
-                      filenames: list[str], now: datetime) -> Submission:
-    """Store a submission and queue its grading (one transaction: both or neither).
+@dataclass(frozen=True)
+class Quota:
+    """How much one student may submit: ``per_hour`` submissions to one assignment in any
+    hour, ``pending`` submissions queued or being graded at once (0: no limit). The wait
+    announced for ``pending`` is the recent gradings' mean time, at most
+    ``grading_seconds``."""
+
+    per_hour: int = 0
+    pending: int = 0
+    grading_seconds: float = 120.0
+
+
+def _in_words(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def pending_of(s: Session, user: User) -> int:
+    """How many of ``user`` 's submissions (any assignment) are queued or being graded."""
+    return s.scalar(select(func.count(Job.id)).join(Submission, Submission.id ==
+                                                    Job.submission_id)
+                    .where(Submission.user_id == user.id, Job.kind == "grade",
+                           Job.status.in_(("queued", "running")))) or 0
+
+
+def typical_grading_seconds(s: Session, limit: int = 20) -> float | None:
+    """Mean run time of the latest ``limit`` finished gradings of submissions (None if
+    none yet)."""
+    rows = s.execute(select(Job.started_at, Job.finished_at)
+                     .where(Job.kind == "grade", Job.status == "done",
+                            Job.finished_at.is_not(None), Job.started_at.is_not(None))
+                     .order_by(Job.id.desc()).limit(limit)).all()
+    spans = [(end - start).total_seconds() for start, end in rows if end >= start]
+    return sum(spans) / len(spans) if spans else None
+
+
+def admission(s: Session, assignment: Assignment, user: User, now: datetime,
+              quota: Quota | None = None) -> None:
+    """Refuse a new submission of ``user`` to ``assignment`` now, if it must be: cheap
+    checks only (counts over indexed rows), run before the upload is read and again when it
+    is stored.
+
+    The student's extension counts (a later due date, excused late days, extra
+    submissions); the recorded ``late_days`` are against the assignment's own due date.
 
     Raises:
-        Forbidden: past the last accepted day, or out of submissions (message says which).
+        Forbidden: past the last accepted day, or out of submissions.
+        TooMany: ``quota.pending`` submissions already waiting, or ``quota.per_hour`` made
+            in the last hour (``retry_after_seconds``: when one more would be accepted).
     """
     previous = count_of(s, assignment, user)
-    why = refusal(policy_of(assignment), now, previous)
+    why = refusal(effective_policy(s, assignment, user), now, previous)
     if why:
         raise Forbidden(why)
+    if quota is None:
+        return
+    if quota.pending:
+        waiting = pending_of(s, user)
+        if waiting >= quota.pending:
+            typical = typical_grading_seconds(s) or 10.0
+            wait = min(max(1.0, typical), quota.grading_seconds)
+            raise TooMany(
+                f"you already have {waiting} submission(s) waiting to be graded; the limit is "
+                f"{quota.pending} at a time, so that every student's work is graded "
+                f"promptly. Wait for a result (a grading takes about {_in_words(wait)}), "
+                "then submit again", math.ceil(wait))
+    if quota.per_hour:
+        since = now - timedelta(hours=1)
+        recent = list(s.scalars(select(Submission.created_at).where(
+            Submission.assignment_id == assignment.id, Submission.user_id == user.id,
+            Submission.created_at > since).order_by(Submission.created_at)))
+        if len(recent) >= quota.per_hour:
+            # the submission that must leave the hour's window before one more fits
+            frees = recent[len(recent) - quota.per_hour] + timedelta(hours=1)
+            wait = (frees - now).total_seconds()
+            raise TooMany(
+                f"you have submitted to {assignment.slug} {len(recent)} times in the last "
+                f"hour; the limit is {quota.per_hour} an hour. You can submit again in "
+                f"{_in_words(wait)} (at {frees.strftime('%H:%M:%S')} UTC)", math.ceil(wait))
+
+
+def create_submission(s: Session, assignment: Assignment, user: User, files: dict[str, bytes],
+                      filenames: list[str], now: datetime, quota: Quota | None = None
+                      ) -> Submission:
+    """Store a submission and queue its grading (one transaction: both or neither), if
+    ``admission`` lets it in. The student's row is locked first (PostgreSQL; SQLite
+    serializes writers anyway), so concurrent requests of one student are counted one after
+    the other.
+
+    Raises:
+        Forbidden, TooMany: see ``admission``.
+    """
+    s.execute(select(User.id).where(User.id == user.id).with_for_update())
+    admission(s, assignment, user, now, quota)
+    previous = count_of(s, assignment, user)
     sub = Submission(assignment_id=assignment.id, user_id=user.id, attempt=previous + 1,
                      created_at=now, late_days=late_days(assignment.due_at, now),
                      filenames=json.dumps(filenames), files=pack_files(files),

@@ -19,7 +19,7 @@ from .errors import Conflict, Invalid, NotFound
 from .models import Course, Enrollment, Token, User
 
 ROLES = ("admin", "instructor", "student")
-COURSE_ROLES = ("instructor", "student")
+COURSE_ROLES = ("instructor", "ta", "student")  # ta: reviews (issue 15; 16 adds more)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
 NAME_RULE = ("1 to 64 characters: letters, digits and _ . @ + -, starting with a letter or "
              "digit")
@@ -70,20 +70,34 @@ def get_user(s: Session, name: str) -> User:
     return user
 
 
-def issue_token(s: Session, user: User, label: str = "") -> str:
-    """A new token for ``user`` (returned once, stored hashed)."""
+def issue_token(s: Session, user: User, label: str = "", course: Course | None = None) -> str:
+    """A new token for ``user`` (returned once, stored hashed); with ``course``, a course
+    token that opens that course only."""
     token = "gr_" + secrets.token_urlsafe(32)
-    s.add(Token(user_id=user.id, digest=hash_token(token), label=label[:64]))
+    s.add(Token(user_id=user.id, digest=hash_token(token), label=label[:64],
+                course_id=course.id if course is not None else None))
     s.flush()
     return token
 
 
+def caller_of(s: Session, row: Token) -> User:
+    """The owner of token ``row`` as a caller: with a course token, marked with the course it
+    opens and the role there (``User.acting_role``)."""
+    user = row.user
+    user.token_course_id = row.course_id
+    user.token_course_role = None
+    if row.course_id is not None:
+        user.token_course_role = s.scalar(select(Enrollment.role).where(
+            Enrollment.course_id == row.course_id, Enrollment.user_id == user.id))
+    return user
+
+
 def user_for_token(s: Session, token: str) -> User | None:
-    """The owner of ``token``, or None."""
+    """The owner of ``token`` as a caller (see ``caller_of``), or None."""
     if not token or len(token) > 200:
         return None
     row = s.scalar(select(Token).where(Token.digest == hash_token(token)))
-    return row.user if row is not None else None
+    return caller_of(s, row) if row is not None else None
 
 
 def enrol(s: Session, course: Course, user: User, role: str) -> Enrollment:
@@ -93,7 +107,7 @@ def enrol(s: Session, course: Course, user: User, role: str) -> Enrollment:
         Invalid: unknown course role.
     """
     if role not in COURSE_ROLES:
-        raise Invalid(f"unknown course role {role!r}; use instructor or student")
+        raise Invalid(f"unknown course role {role!r}; use instructor, ta or student")
     row = membership(s, course, user)
     if row is None:
         row = Enrollment(course_id=course.id, user_id=user.id, role=role)
@@ -111,8 +125,12 @@ def membership(s: Session, course: Course, user: User) -> Enrollment | None:
 
 
 def course_role(s: Session, course: Course, user: User) -> str | None:
-    """``instructor`` (admins count as instructors everywhere), ``student`` or None."""
-    if user.role == "admin":
+    """``instructor`` (admins count as instructors everywhere), ``student`` or None. A caller
+    with a course token has a role in that course only (their enrolment's)."""
+    if user.token_course_id is not None:
+        if course.id != user.token_course_id:
+            return None
+    elif user.role == "admin":
         return "instructor"
     row = membership(s, course, user)
     return row.role if row else None
@@ -127,19 +145,24 @@ def members(s: Session, course: Course) -> list[Enrollment]:
 
 @dataclass
 class RosterEntry:
-    """One enrolled name: its token if the account was created now, else None."""
+    """One line of a roster: ``enrolled`` (new to the course, ``token`` a course token for
+    it) or already a member (no token)."""
 
     name: str
     role: str
-    created: bool
+    enrolled: bool
     token: str | None
 
 
 def enrol_roster(s: Session, course: Course, rows: list[tuple[str, str]]) -> list[RosterEntry]:
-    """Enrol every ``(name, course role)``, creating accounts (with a token) for new names.
+    """Enrol every ``(name, course role)``, creating accounts for new names.
 
-    Existing accounts are enrolled but get no new token: an instructor must not be able to
-    take over an account that exists outside their course. Nothing changes if any row fails.
+    Every line that was not a member of ``course`` gets a **course token**, whether its
+    account is new or exists in other courses: the answer is the same for both, so a roster
+    upload tells its instructor nothing about accounts outside their course, and the token
+    opens this course only (an instructor cannot take over an account that exists outside
+    their course). Lines already in the course get no token (their role is updated).
+    Nothing changes if any row fails.
 
     Raises:
         Invalid: a bad name or role (the message names the row).
@@ -153,11 +176,11 @@ def enrol_roster(s: Session, course: Course, rows: list[tuple[str, str]]) -> lis
         except Invalid as exc:
             raise Invalid(f"roster line {number}: {exc.message}") from None
         user = s.scalar(select(User).where(User.name == name))
-        token = None
-        created = user is None
         if user is None:
-            user = create_user(s, name, "student" if role == "student" else "instructor")
-            token = issue_token(s, user, label="roster")
+            user = create_user(s, name, "instructor" if role == "instructor" else "student")
+        new_here = membership(s, course, user) is None
         enrol(s, course, user, role)
-        out.append(RosterEntry(name=name, role=role, created=created, token=token))
+        token = issue_token(s, user, label=f"roster:{course.slug}", course=course) \
+            if new_here else None
+        out.append(RosterEntry(name=name, role=role, enrolled=new_here, token=token))
     return out

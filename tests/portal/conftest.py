@@ -4,6 +4,7 @@ the bubblewrap sandbox (``GRADER_SANDBOX=process``), as the service tests run it
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,21 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def adam_bundle() -> bytes:
     """The adam-2d bundle as a zip (one TODO, a visible 2-D trajectory check)."""
     return bundle_zip(BUNDLES / "adam-2d", top="adam-2d")
+
+
+def follow_validation(browser: Browser, location: str, timeout: float = 180
+                      ) -> httpx.Response:
+    """Poll a bundle validation's page until a worker is done with it: the redirect to the
+    stored assignment (passed) or the page saying why it was not stored (failed)."""
+    assert location.startswith("/validations/"), location
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = browser.get(location)
+        if r.status_code == 303 or (r.status_code == 200 and "data-poll" not in r.text):
+            return r
+        assert r.status_code == 200, r.text
+        time.sleep(0.3)
+    raise AssertionError(f"validation {location} not done in {timeout} s")
 
 
 def csrf_of(html: str) -> str:

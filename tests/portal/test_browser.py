@@ -1,11 +1,15 @@
 """The portal in a real browser: headless Chromium (Debian's package, driven by Playwright)
 against ``grader serve`` in a subprocess (real SQLite file, bubblewrap sandbox).
 
-Scenario: an instructor signs in, uploads a bundle, reads its validation and publishes it; a
-student drops an Adam without bias correction on the submission form, watches the status
-update live and reads the named mistake under a trajectory plot; the instructor's dashboard
+Scenario: an instructor signs in, uploads a bundle, watches a worker validate it, reads the
+validation and publishes it; a student drops an Adam without bias correction on the
+submission form, watches the status update live and reads the named mistake under a
+trajectory plot; the instructor's dashboard
 shows the submission. Every page is screenshotted to ``test-output/portal/`` and no page logs
 a console error. Then: the result page on a phone, without JavaScript, and by keyboard.
+
+A second scenario, the course tools: a student arriving from an LMS through the LTI launch,
+an extension, an override read by the student, a regrade request, the similarity side by side.
 """
 
 from __future__ import annotations
@@ -107,9 +111,12 @@ def test_publish_submit_and_watch(playwright, portal_server, portal_tokens, shot
         teacher.page.wait_for_url(f"{url}/courses/demo")
         teacher.page.set_input_files("#bundle", str(bundle))
         teacher.shot(shots, "02-instructor-course")
-        with teacher.page.expect_navigation(timeout=120_000):
-            teacher.page.click("text=Upload and validate")
-        assert teacher.page.url.endswith("/courses/demo/assignments/adam-2d?msg=uploaded")
+        teacher.page.click("text=Upload and validate")
+        # a worker validates it; the page shows the progress, then the stored assignment
+        teacher.page.wait_for_url(f"{url}/validations/*", timeout=60_000)
+        teacher.shot(shots, "02b-instructor-validating")
+        teacher.page.wait_for_url(f"{url}/courses/demo/assignments/adam-2d?msg=uploaded",
+                                  timeout=180_000)
         validation = teacher.page.inner_text("ul.validation")
         assert "reference scores 10 / 10" in validation
         assert "untouched starter scores 0 on every TODO" in validation
@@ -229,3 +236,114 @@ def test_publish_submit_and_watch(playwright, portal_server, portal_tokens, shot
     for name in ("01-instructor-home", "03-instructor-validation", "07-student-result",
                  "08-instructor-dashboard", "10-student-result-phone"):
         assert (shots / f"{name}.png").stat().st_size > 10_000
+
+
+def test_course_tools_in_the_browser(playwright, portal_server, portal_tokens, shots,
+                                     tmp_path):
+    """The course tools in a real browser: a student arrives from an LMS (the platform's
+    auto-submitting form posts the id_token to our launch), an instructor grants an
+    extension and overrides a TODO with a comment, the student reads it and asks for a
+    regrade, and the instructor compares two students side by side."""
+    from tests.lti.conftest import cli
+    from tests.lti.platform import INSTRUCTOR, LEARNER, Person, Platform
+    from tests.service.conftest import BUNDLES as SERVICE_BUNDLES
+    from tests.service.conftest import Api, bundle_zip
+
+    url = portal_server.url
+    tiny = SERVICE_BUNDLES / "tiny-sgd"
+    wrong = (tiny / "reference" / "variants" / "momentum_ignored.py").read_bytes()
+    made = cli(portal_server, "users", "add", "browser-admin", "--role", "admin")
+    assert made.returncode == 0, made.stderr
+    admin = Api(url, made.stdout.strip())
+    lms = Platform(tool_url=url, context={"id": "ctx-b", "label": "BR101",
+                                          "title": "Browser 101"})
+    lms.people["p"] = Person("p", "Grace Hopper", "Grace", "Hopper", "grace@b.edu",
+                             [INSTRUCTOR])
+    lms.people["s"] = Person("s", "Ada Lovelace", "Ada", "Lovelace", "ada@b.edu", [LEARNER])
+    lms.start()
+    teacher = student = None
+    try:
+        r = admin.post("/api/v1/admin/lti/platforms", json={
+            "name": "browser-lms", "issuer": lms.issuer, "client_id": lms.client_id,
+            "auth_login_url": lms.auth_url, "auth_token_url": lms.token_url,
+            "jwks_url": lms.jwks_url, "deployment_ids": [lms.deployment_id]})
+        assert r.status_code == 201, r.text
+        teacher = Session(playwright, tmp_path / "t2", viewport={"width": 1280, "height": 900})
+        student = Session(playwright, tmp_path / "s2", viewport={"width": 1280, "height": 900})
+
+        def from_lms(who: Session, hint: str) -> None:
+            who.page.goto(f"{url}/lti/login?iss={lms.issuer}&login_hint={hint}"
+                          f"&target_link_uri={url}/lti/launch&client_id={lms.client_id}")
+            who.page.wait_for_url(f"{url}/courses/br101**")
+
+        # the instructor's launch creates the course; the assignment is added and a
+        # classmate (by the API) hands in the same code as the student will
+        from_lms(teacher, "p")
+        assert "grace@b.edu" in teacher.page.inner_text("header")
+        r = admin.post("/api/v1/courses/br101/assignments/bundle",
+                       files={"bundle": ("b.zip", bundle_zip(tiny))}, data={"publish": "true"})
+        assert r.status_code == 201, r.text
+        assert admin.patch("/api/v1/courses/br101/assignments/tiny-sgd",
+                           json={"due_at": "2031-01-01T00:00:00Z"}).status_code == 200
+        r = admin.post("/api/v1/courses/br101/roster",
+                       files={"file": ("r.csv", b"name\nbr-classmate\n")})
+        mate = Api(url, r.json()["enrolled"][0]["token"])
+        mate.wait(mate.submit("br101", "tiny-sgd", [("tiny/optim.py", wrong)]).json()["id"])
+
+        # the student arrives from the LMS on the assignment, signed in, and submits
+        lms.link["custom"] = {"assignment": "tiny-sgd"}
+        from_lms(student, "s")
+        assert student.page.url == f"{url}/courses/br101/assignments/tiny-sgd"
+        assert "ada@b.edu" in student.page.inner_text("header")
+        student.shot(shots, "20-student-from-lms")
+        source = tmp_path / "optim.py"
+        source.write_bytes(wrong.replace(b'"""Known mistake', b'"""My mistake'))
+        student.page.set_input_files("#files", str(source))
+        student.page.click("text=Submit for grading")
+        student.page.wait_for_url(f"{url}/submissions/*")
+        sub_url = student.page.url
+        student.page.wait_for_selector("table.todos", timeout=120_000)
+
+        # the instructor: an extension, then an override with a comment
+        teacher.page.goto(f"{url}/courses/br101/assignments/tiny-sgd")
+        teacher.page.click("#extensions-link")
+        teacher.page.select_option("#student", "ada@b.edu")
+        teacher.page.fill("#extra_submissions", "2")
+        teacher.page.fill("#reason", "accommodation")
+        teacher.page.click("button:text-is('Grant')")
+        teacher.page.wait_for_selector("text=Extension granted.")
+        assert "accommodation" in teacher.page.inner_text("#extensions")
+        teacher.shot(shots, "21-instructor-extensions")
+        teacher.page.goto(sub_url)
+        teacher.page.fill("#override-score", "6")
+        teacher.page.fill("#override-comment", "Right idea; the velocity sign is off.")
+        teacher.page.click("button:text-is('Save override')")
+        teacher.page.wait_for_selector("text=Override saved")
+        teacher.shot(shots, "22-instructor-override")
+
+        # the student reads both scores and the comment, and asks for a regrade
+        student.page.goto(f"{url}/courses/br101/assignments/tiny-sgd")
+        assert "2 extra submission(s)" in student.page.inner_text("#my-extension")
+        student.page.goto(sub_url)
+        review = student.page.inner_text("#review")
+        assert "Right idea; the velocity sign is off." in review
+        assert "the grader gave 0" in review
+        assert "grader: 0" in student.page.inner_text("table.todos")
+        student.page.fill("#request-message", "I followed the slides' convention.")
+        student.page.click("button:text-is('Send the request')")
+        student.page.wait_for_selector("text=Regrade request sent")
+        student.shot(shots, "23-student-review")
+
+        # similarity: the two students' code side by side, shared regions marked
+        teacher.page.goto(f"{url}/courses/br101/assignments/tiny-sgd/similarity")
+        assert "ada@b.edu · br-classmate" in teacher.page.inner_text("#pairs")
+        teacher.page.click("text=Side by side")
+        teacher.page.wait_for_selector("mark.shared")
+        assert teacher.page.locator("figure figcaption").count() == 2
+        teacher.shot(shots, "24-instructor-side-by-side")
+        assert teacher.errors == [] and student.errors == []
+    finally:
+        for who in (teacher, student):
+            if who is not None:
+                who.close()
+        lms.stop()

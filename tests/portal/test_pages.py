@@ -13,7 +13,7 @@ import pytest
 from tests.service.conftest import BUNDLES as SERVICE_BUNDLES
 from tests.service.conftest import bundle_zip, example_files
 
-from .conftest import BUNDLES, Browser, adam_bundle, csrf_of
+from .conftest import BUNDLES, Browser, adam_bundle, csrf_of, follow_validation
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -225,7 +225,15 @@ def test_unpublished_assignments_are_hidden_from_students(portal_server, teacher
     r = teacher.post("/courses/demo/assignments/bundle", data={"csrf_token": csrf},
                      files={"bundle": ("tiny.zip", bundle_zip(SERVICE_BUNDLES / "tiny-sgd"))})
     assert r.status_code == 303, r.text
+    assert re.fullmatch(r"/validations/\d+", r.headers["location"])
+    pending = teacher.get(r.headers["location"])
+    assert pending.status_code in (200, 303)
+    if pending.status_code == 200:  # still being validated: its progress, polled
+        assert "data-poll=\"/validations/" in pending.text
+    r = follow_validation(teacher, r.headers["location"])
+    assert r.status_code == 303
     assert r.headers["location"] == "/courses/demo/assignments/tiny-sgd?msg=uploaded"
+    assert alice.get(r.request.url.path).status_code == 403  # not the students' to see
     r = alice.get("/courses/demo/assignments/tiny-sgd")
     assert r.status_code == 404 and "course demo has no assignment &#39;tiny-sgd&#39;" in r.text
     assert "tiny-sgd" not in alice.get("/courses/demo").text
@@ -300,8 +308,8 @@ def test_roster_upload_hands_out_tokens(portal_server, teacher):
                      files={"file": ("r.csv", b"name,role\ncarol\nalice\n")})
     assert r.status_code == 200
     tokens = re.findall(r'<code class="token">(gr_[^<]+)</code>', r.text)
-    assert len(tokens) == 1  # carol is new; alice keeps her token
-    assert "existing account" in r.text and "data:text/csv;base64," in r.text
+    assert len(tokens) == 1  # carol is new to the course; alice is already in it
+    assert "already in this course" in r.text and "data:text/csv;base64," in r.text
     carol = Browser(portal_server.url, tokens[0])
     assert "Demo course" in carol.get("/").text
     r = teacher.post("/courses/demo/roster", data={"csrf_token": csrf},
@@ -318,7 +326,9 @@ def test_a_bundle_failing_validation_is_shown_and_not_stored(portal_server, teac
     before = portal_server.count("assignments")
     r = teacher.post("/courses/demo/assignments/bundle", data={"csrf_token": teacher.csrf("/")},
                      files={"bundle": ("adam-2d.zip", data)})
-    assert r.status_code == 422
+    assert r.status_code == 303
+    r = follow_validation(teacher, r.headers["location"])
+    assert r.status_code == 200
     assert "the assignment failed validation and was not stored" in r.text
     assert "FAIL</span> starter earns points on: adam (10)" in r.text
     assert "PASS</span> reference scores 10 / 10" in r.text

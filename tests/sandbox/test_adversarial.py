@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.jobs import limits_for
+from grader.sandbox.payloads import limits_for
 from grader.submission import SubmissionError, load_submission
 
 from ..conftest import REPO, reference_with, run_grade, todo
@@ -89,11 +89,13 @@ while True:
     assert "MemoryError" in todo(result, "adam").checks[0].feedback
 
 
-@pytest.mark.parametrize("sandbox", [p for p in SANDBOXES if p.id == "docker"], indirect=True)
+@both
 def test_memory_bomb_of_many_processes_is_held(fc_optim, sandbox, sandbox_settings):
     # Each process stays under the per-process address-space limit; together they exceed the
-    # container's memory. (Docker only: the process sandbox has no cgroup, so its total is
-    # bounded by nproc x memory_mb alone; running this there would load the host's RAM.)
+    # run's memory (the container's; the process sandbox's cgroup).
+    if sandbox.name == "process" and sandbox.cgroups is not None:
+        pytest.skip(f"no cgroup per run here ({sandbox.cgroups}): the total would only be "
+                    "bounded by nproc x memory_mb")
     src = adam_doing("""
 import os, time
 for _ in range(24):
@@ -124,8 +126,10 @@ def test_running_past_the_limit_is_stopped(body, fc_optim, sandbox, sandbox_sett
     adam = todo(result, "adam")
     assert adam.checks[0].status == "timeout"
     limit = limits_for(fc_optim, sandbox_settings)["check_seconds"]
-    assert f"did not finish within {limit} s" in adam.checks[0].feedback
-    assert {c.status for c in adam.checks[1:]} == {"not_run"}
+    assert f"did not finish within {limit:g} s" in adam.checks[0].feedback
+    # after one timeout the TODO's next check gets a short limit, after two the rest waits
+    assert [c.status for c in adam.checks].count("timeout") == 2
+    assert {c.status for c in adam.checks} == {"timeout", "not_run"}
 
 
 @both
@@ -159,10 +163,12 @@ for _ in range(64):
     _os.write(1, b"O" * 65536)
     _os.write(2, b"E" * 65536)
 """
+    # 16 MB in the first call of every check's process (a training check calls adam 240 times)
     files["nndl/optim.py"] = files["nndl/optim.py"].replace(
         b"def adam(w, dw, config=None):",
-        b"def adam(w, dw, config=None):\n" + b"\n".join(
-            b"    " + line for line in flood.strip().splitlines()), 1)
+        b"_FLOODED = []\n\n\ndef adam(w, dw, config=None):\n    if not _FLOODED:\n"
+        b"        _FLOODED.append(1)\n" + b"\n".join(
+            b"        " + line for line in flood.strip().splitlines()), 1)
     files["nndl/layers.py"] = flood + files["nndl/layers.py"]  # 16 MB at import too
     result = grade_timed(fc_optim, files, sandbox, sandbox_settings, 60)
     assert result.score == 100, [(t.id, t.feedback) for t in result.todos if t.score < t.max_score]
@@ -425,6 +431,69 @@ while True:
 """)
     result = grade_timed(fc_optim, reference_with(fc_optim, {"nndl/optim.py": src}), sandbox,
                          settings, 4.0 + 5)
-    only_adam_lost(result)
-    assert statuses(result, "adam") == {"not_run"}
+    assert todo(result, "adam").score == 0 and result.score < 100
+    assert statuses(result, "adam") <= {"timeout", "not_run"}
     assert any("overall time limit" in n for n in result.notes), result.notes
+    cut = [c for t in result.todos for c in t.checks if c.status == "not_run"]
+    assert cut and all("overall time limit" in c.feedback or "timed out" in c.feedback
+                       for c in cut), {c.feedback for c in cut}
+
+
+@both
+def test_an_attack_that_implements_nothing_scores_what_the_starter_scores(
+        fc_optim, sandbox, sandbox_settings):
+    """Issue 12: rewriting the harness inside the sandbox, keeping other checks' inputs in
+    files and shared memory: nothing implemented, nothing gained, in either sandbox."""
+    from ..test_trust_boundary import HIJACK, STASH
+
+    files = dict(fc_optim.starter_files())
+    files["nndl/optim.py"] += STASH + HIJACK
+    for mod in ("nndl/layers.py", "nndl/fc_net.py", "nndl/layer_utils.py"):
+        files[mod] += HIJACK
+    result = grade_timed(fc_optim, files, sandbox, sandbox_settings, 120)
+    assert result.score == 0, [(t.id, t.score) for t in result.todos if t.score]
+
+
+@both
+def test_a_child_cannot_reach_the_supervisor_in_either_sandbox(fc_optim, sandbox,
+                                                                sandbox_settings):
+    src = adam_doing("""
+import ctypes, os
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+sup = parent_of(os.getppid())
+found = []
+for fd in range(0, 16):
+    try:
+        f = os.open(f"/proc/{sup}/fd/{fd}", os.O_WRONLY)
+        os.write(f, b"G2R" + bytes(4))
+        found.append(f"fd{fd}")
+    except OSError:
+        pass
+for name in ("mem", "environ"):
+    try:
+        with open(f"/proc/{sup}/{name}", "rb") as fh:
+            fh.read(1)
+        found.append(name)
+    except OSError:
+        pass
+if ctypes.CDLL(None).ptrace(16, sup, 0, 0) == 0:
+    found.append("ptrace")
+raise RuntimeError("REACHED " + " ".join(found) if found else "NOTHING REACHED")
+""")
+    result = grade_timed(fc_optim, reference_with(fc_optim, {"nndl/optim.py": src}), sandbox,
+                         sandbox_settings, 60)
+    only_adam_lost(result)
+    errors = {c.error.split(" (")[0].split("\n")[0] for c in todo(result, "adam").checks
+              if c.error}
+    assert errors == {"RuntimeError: NOTHING REACHED"}, errors
+
+
+@both
+def test_huge_results_are_refused_in_the_sandbox(fc_optim, sandbox, sandbox_settings):
+    src = adam_doing("import numpy as np", "return np.ones((9, 1000, 1000)), config")
+    result = grade_timed(fc_optim, reference_with(fc_optim, {"nndl/optim.py": src}), sandbox,
+                         sandbox_settings.model_copy(update={"result_mb": 16}), 60)
+    only_adam_lost(result)
+    assert any("too large" in c.feedback for c in todo(result, "adam").checks)

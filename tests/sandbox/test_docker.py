@@ -160,40 +160,40 @@ def test_pool_containers_wait_with_numpy_imported_and_are_used_once(fc_optim, do
 
 
 def test_large_job_streams_through_the_socket(fc_optim, docker_sandbox, sandbox_settings):
-    from grader.assignments.fixtures import load_fixtures
-    from grader.jobs import grade_job
-
     files = reference_with(fc_optim, {})
-    job = grade_job(fc_optim, files, load_fixtures(fc_optim).cases, sandbox_settings)
-    job["files"]["blob/data.bin"] = os.urandom(12 << 20)
-    run = docker_sandbox.run(job, 60)
-    assert run.finished and run.returncode == 0 and run.protocol_error is None, run.stderr
-    assert sum(1 for f in run.frames if f.get("type") == "check") > 50
+    files["blob/data.py"] = b"# " + os.urandom(6 << 20).hex().encode()[:12 << 20] + b"\n"
+    result = run_grade(fc_optim, files, docker_sandbox, sandbox_settings.model_copy(
+        update={"max_file_kb": 1 << 20}))
+    assert result.score == 100, result.notes
 
 
-def test_output_over_the_cap_kills_the_container(fc_optim, docker_sandbox, sandbox_settings,
-                                                 monkeypatch):
-    monkeypatch.setattr(docker_mod, "_harness_limit", lambda job: 20_000)
+def test_a_frame_over_the_cap_stops_the_container(fc_optim, docker_sandbox, sandbox_settings,
+                                                  monkeypatch):
+    real = docker_sandbox.channel
+    monkeypatch.setattr(docker_sandbox, "channel",
+                        lambda wall_seconds, frame_limit: real(wall_seconds, 20_000))
     before = len(docker_sandbox.used)
     result = run_grade(fc_optim, reference_with(fc_optim, {}), docker_sandbox,
                        sandbox_settings)
     assert result.score < 100
-    assert any("damaged" in n and "more than 20000 bytes" in n for n in result.notes), \
+    assert any("sandbox stopped" in n and "over the limit of 20000" in n for n in result.notes), \
         result.notes
     assert leftovers(docker_sandbox, sandbox_settings, before) == []
 
 
-def test_demux_splits_streams_and_caps_them():
+def test_demux_splits_streams():
     def frame(stream: int, data: bytes) -> bytes:
         return bytes([stream, 0, 0, 0]) + len(data).to_bytes(4, "big") + data
 
-    d = Demux(stdout_limit=10, stderr_limit=4)
+    out, err = bytearray(), bytearray()
+    d = Demux(out.extend, err.extend)
     stream = frame(1, b"hello") + frame(2, b"err!!!") + frame(1, b"world")
     for i in range(len(stream)):  # byte by byte: headers split anywhere
         d.feed(stream[i:i + 1])
-    assert (bytes(d.out), bytes(d.err), d.overflow) == (b"helloworld", b"err!", False)
-    d.feed(frame(1, b"!"))
-    assert d.overflow and bytes(d.out) == b"helloworld"
+    assert (bytes(out), bytes(err)) == (b"helloworld", b"err!!!")
+    capped = Demux()
+    capped.feed(frame(2, b"e" * (70 << 10)))
+    assert len(capped.err) == 64 << 10
 
 
 def test_image_missing_auto_falls_back_docker_refuses(docker_sandbox, sandbox_settings, caplog):

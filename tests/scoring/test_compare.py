@@ -3,7 +3,7 @@ import pytest
 
 from grader.assignments.manifest import Comparator
 from grader.harness.codec import Unsupported
-from grader.scoring.compare import compare_calls, compare_close, evaluate, rel_error
+from grader.scoring.compare import compare_close, evaluate, rel_error
 
 
 def test_rel_error_matches_the_notebooks_definition():
@@ -63,16 +63,46 @@ def test_drop_comparator():
     assert not evaluate({"initial": 2.0, "final": float("nan")}, exp, spec, 1e-6)[0].ok
 
 
-def test_calls_comparator():
-    exp = [{"fn": "f", "args": [np.ones(2)], "kwargs": {}},
-           {"fn": "g", "args": [np.zeros(1)], "kwargs": {}}]
-    assert compare_calls(exp, exp, 1e-8, "calls").ok
-    r = compare_calls(exp[:1], exp, 1e-8, "calls")
-    assert "made 1 call(s)" in r.message
-    r = compare_calls(list(reversed(exp)), exp, 1e-8, "calls")
-    assert "call 1 went to g; expected f" in r.message
-    wrong = [{"fn": "f", "args": [np.ones(2) * 2], "kwargs": {}}, exp[1]]
-    assert "call 1 to f, argument 1" in compare_calls(wrong, exp, 1e-8, "calls").message
+def test_kinks_accept_any_value_between_the_one_sided_derivatives():
+    x = np.array([-1.0, 0.0, 0.0, 2.0])
+    dout = np.array([3.0, 4.0, -2.0, 5.0])
+    expected = {"dx": np.array([0.0, 0.0, 0.0, 5.0])}  # the reference's ReLU'(0) = 0
+    spec = {"dx": Comparator(kink_input="x", kink_scale="dout")}
+    for at_zero in ([4.0, -2.0], [2.0, -1.0], [0.0, 0.0], [4.0, 0.0]):
+        got = {"dx": np.array([0.0, *at_zero, 5.0])}
+        (r,) = evaluate(got, expected, spec, 1e-6, inputs={"x": x, "dout": dout})
+        assert r.ok and r.extra.get("kink", 0) == sum(v != 0 for v in at_zero), at_zero
+    for bad in ([5.0, 0.0], [-1.0, 0.0], [0.0, 1.0]):  # outside [0, dout] at the kink
+        got = {"dx": np.array([0.0, *bad, 5.0])}
+        (r,) = evaluate(got, expected, spec, 1e-6, inputs={"x": x, "dout": dout})
+        assert not r.ok, bad
+    # away from the kink nothing is relaxed
+    got = {"dx": np.array([3.0, 0.0, 0.0, 5.0])}
+    (r,) = evaluate(got, expected, spec, 1e-6, inputs={"x": x, "dout": dout})
+    assert not r.ok
+
+
+def test_mistakes_are_named_on_failing_outputs_only():
+    from grader.assignments.manifest import Check, Variant
+    from grader.scoring.mistakes import case_matches, rank
+
+    check = Check(id="c", title="t", driver="d", cases="g",
+                  compare={"next_w": Comparator(), "config.t": Comparator()})
+    v = Variant(id="nobias", todo="adam", kind="wrong", file="f.py", mistake="no bias")
+    other = Variant(id="late", todo="adam", kind="wrong", file="g.py", mistake="late t")
+    expected = {"next_w": np.ones(3), "config": {"t": 6}}
+    nobias = {"next_w": np.full(3, 2.0), "config": {"t": 6}}
+    late = {"next_w": np.full(3, 3.0), "config": {"t": 6}}
+    # the student forgot the bias correction AND never touched t: next_w matches the variant,
+    # t matches neither: the variant explains half the failing outputs of each case
+    got = {"next_w": np.full(3, 2.0), "config": {"t": 5}}
+    failing = [r for r in evaluate(got, expected, check.compare, 1e-6) if not r.ok]
+    matches = case_matches(got, failing, check, [v, other], {"nobias": nobias, "late": late},
+                           1e-6, None)
+    assert [(m.variant.id, m.share) for m in matches] == [("nobias", 0.5)]
+    ranked = rank([matches] * 10 + [[]])
+    assert ranked[0][0].id == "nobias" and ranked[0][2] == 10
+    assert ranked[0][1] == pytest.approx(0.5 * 10 / 11)
 
 
 def test_atol_for_statistics_near_zero():

@@ -34,3 +34,24 @@ def test_refusals():
     assert "this one would be 3 day(s) late" in refusal(p, DUE + timedelta(days=2, hours=1), 0)
     assert refusal(p, DUE, 3).startswith("you have used all 3 submissions")
     assert refusal(Policy(), DUE + timedelta(days=400), 10 ** 6) is None
+
+
+def test_extensions_extend_the_policy():
+    from grader.scoring.penalties import Extension, extended
+
+    p = Policy(due_at=DUE, late_percent_per_day=10, late_days_accepted=2, max_submissions=3)
+    assert extended(p, None) is p
+    e = extended(p, Extension(extra_late_days=2, extra_submissions=1))
+    assert (e.due_at, e.late_days_accepted, e.max_submissions, e.free_late_days) == (
+        DUE, 4, 4, 2)
+    # excused days are not charged; the days after them are
+    assert penalty_percent(e, 2, 1) == 0 and penalty_percent(e, 3, 1) == 10
+    assert refusal(e, DUE + timedelta(days=3, hours=1), 0) is None  # 4 days: accepted
+    assert refusal(e, DUE + timedelta(days=4, hours=1), 0) is not None
+    assert refusal(e, DUE, 3) is None and refusal(e, DUE, 4) is not None
+    later = extended(p, Extension(due_at=DUE + timedelta(days=5)))
+    assert later.due_at == DUE + timedelta(days=5) and later.max_submissions == 3
+    # an extension never moves a due date earlier (the assignment's moved past it)
+    assert extended(p, Extension(due_at=DUE - timedelta(days=1))).due_at == DUE
+    unlimited = extended(Policy(), Extension(extra_late_days=1, extra_submissions=1))
+    assert (unlimited.late_days_accepted, unlimited.max_submissions) == (None, None)

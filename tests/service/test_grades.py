@@ -26,10 +26,8 @@ def course(instructor, request) -> str:
                         files={"file": ("r.csv", b"name,role\nalice,student\nbob,student\n"
                                                  b"carol,student\n")})
     assert r.status_code == 200, r.text
-    r = instructor.post(f"/api/v1/courses/{slug}/assignments/bundle",
-                        files={"bundle": ("b.zip", bundle_zip(TINY))},
-                        data={"publish": "true"})
-    assert r.status_code == 201, r.text
+    v = instructor.upload_bundle(slug, bundle_zip(TINY), publish="true")
+    assert v["status"] == "passed", v
     return slug
 
 
@@ -115,11 +113,10 @@ def test_regrade_dry_run_then_commit(course, instructor, alice, bob, server):
     # the instructor decides to accept the "momentum ignored" convention: a new version
     manifest = (TINY / "manifest.toml").read_text().replace('kind = "wrong"',
                                                             'kind = "accepted"')
-    r = instructor.post(base.rsplit("/", 1)[0] + "/bundle", data={"replace": "true"},
-                        files={"bundle": ("b.zip", bundle_zip(
-                            TINY, {"manifest.toml": manifest.encode()}))})
-    assert r.status_code == 201, r.text
-    assert "accepted variant momentum_ignored" in r.json()["check_report"]
+    v = instructor.upload_bundle(course, bundle_zip(TINY, {"manifest.toml": manifest.encode()}),
+                                 replace="true")
+    assert v["status"] == "passed", v
+    assert "accepted variant momentum_ignored" in v["check_report"]
     r = instructor.post(base + "/regrade", json={"dry_run": True})
     batch = instructor.wait_regrade(r.json()["id"])
     assert batch["changes"] == 1

@@ -57,22 +57,98 @@ def test_admin_creates_users_over_the_api(server, instructor):
     assert r.status_code == 403 and r.json() == {"detail": "only admins can do this"}
 
 
-def test_roster_upload_returns_tokens_for_new_accounts(server, instructor, alice):
+def test_roster_upload_hands_out_course_tokens(server, instructor, alice):
     assert instructor.post("/api/v1/courses", json={"slug": "roster"}).status_code == 201
     csv = b"name,email,role\r\nfrank,f@x.org,student\r\nalice,a@x.org,\r\ngrace,,instructor\r\n"
     r = instructor.post("/api/v1/courses/roster/roster", files={"file": ("r.csv", csv)})
     assert r.status_code == 200, r.text
     lines = {x["name"]: x for x in r.json()["enrolled"]}
-    assert lines["frank"]["created"] and lines["frank"]["token"].startswith("gr_")
-    # an existing account is enrolled but gets no token (no take-over of other accounts)
-    assert lines["alice"] == {"name": "alice", "role": "student", "created": False,
-                              "token": None}
+    assert set(lines["frank"]) == {"name", "role", "enrolled", "token"}
+    assert lines["frank"]["enrolled"] and lines["frank"]["token"].startswith("gr_")
+    assert lines["alice"]["enrolled"] and lines["alice"]["token"].startswith("gr_")
     assert lines["grace"]["role"] == "instructor"
     frank = Api(server.url, lines["frank"]["token"])
     assert [c["slug"] for c in frank.get("/api/v1/me").json()["courses"]] == ["roster"]
     assert "roster" in [c["slug"] for c in alice.get("/api/v1/courses").json()]
     members = instructor.get("/api/v1/courses/roster/roster").json()
     assert {m["name"] for m in members} >= {"frank", "alice", "grace", "instructor"}
+    # uploading again: everyone is already in the course, nobody gets a token
+    r = instructor.post("/api/v1/courses/roster/roster", files={"file": ("r.csv", csv)})
+    assert [(x["enrolled"], x["token"]) for x in r.json()["enrolled"]] == [(False, None)] * 3
+
+
+def test_roster_answer_does_not_reveal_accounts_of_other_courses(server, instructor, alice):
+    """alice has an account (in course demo); ivan has none. An instructor of another course
+    who lists both learns nothing about that: the same answer, tokens that behave alike."""
+    r = alice.submit("demo", "fc-optim", [("nndl/optim.py", b"x = 1\n")])
+    assert r.status_code == 202, r.text
+    alices_submission = r.json()["id"]
+    assert instructor.post("/api/v1/courses", json={"slug": "probe"}).status_code == 201
+    r = instructor.post("/api/v1/courses/probe/roster",
+                        files={"file": ("r.csv", b"name\nalice\nivan\n")})
+    assert r.status_code == 200, r.text
+    lines = {x["name"]: x for x in r.json()["enrolled"]}
+    shape = {k: v for k, v in lines["alice"].items() if k not in ("name", "token")}
+    assert shape == {k: v for k, v in lines["ivan"].items() if k not in ("name", "token")}
+    assert shape == {"role": "student", "enrolled": True}
+    as_alice, as_ivan = (Api(server.url, lines[n]["token"]) for n in ("alice", "ivan"))
+    for api, name in ((as_alice, "alice"), (as_ivan, "ivan")):
+        assert api.get("/api/v1/me").json() == {
+            "name": name, "role": "student",
+            "courses": [{"slug": "probe", "title": "probe", "role": "student"}]}
+        assert api.get("/api/v1/courses").json() == [
+            {"slug": "probe", "title": "probe", "role": "student"}]
+        r = api.get("/api/v1/courses/demo/assignments")
+        assert (r.status_code, r.json()) == (403, {"detail": "you are not enrolled in course "
+                                                             "demo"})
+        r = api.get(f"/api/v1/submissions/{alices_submission}")  # alice's own, elsewhere
+        assert (r.status_code, r.json()) == (403, {"detail": f"submission {alices_submission} "
+                                                             "belongs to another student"})
+        r = api.post("/api/v1/courses", json={"slug": f"by-{name}"})
+        assert (r.status_code, r.json()) == (403, {"detail": "only instructors and admins "
+                                                             "can do this"})
+        assert api.get("/api/v1/courses/probe/assignments").status_code == 200
+    # the portal alike: signed in with the course token, only that course is there
+    from tests.portal.conftest import Browser
+
+    page = Browser(server.url, lines["alice"]["token"])
+    home = page.get("/").text
+    assert "probe" in home and "Demo course" not in home and "(student)" in home
+    assert page.get(f"/submissions/{alices_submission}").status_code == 403
+    assert page.get("/courses/demo").status_code == 403
+    # alice's own token still opens her account: both courses, her submission
+    assert {c["slug"] for c in alice.get("/api/v1/me").json()["courses"]} >= {"demo", "probe"}
+    assert alice.get(f"/api/v1/submissions/{alices_submission}").status_code == 200
+
+
+def test_a_course_token_acts_with_the_role_in_its_course_only(server, instructor):
+    """vera, listed as an instructor of course ct-a, is an instructor account; listed as a
+    student of ct-b, her ct-b token is a student's token of ct-b and nothing more."""
+    for slug, line in (("ct-a", b"name,role\nvera,instructor\n"),
+                       ("ct-b", b"name,role\nvera,student\n")):
+        assert instructor.post("/api/v1/courses", json={"slug": slug}).status_code == 201
+        r = instructor.post(f"/api/v1/courses/{slug}/roster", files={"file": ("r.csv", line)})
+        assert r.status_code == 200, r.text
+        token = r.json()["enrolled"][0]["token"]
+        if slug == "ct-a":
+            as_a = Api(server.url, token)
+        else:
+            as_b = Api(server.url, token)
+    assert as_a.get("/api/v1/me").json()["role"] == "instructor"
+    assert as_a.get("/api/v1/builtins").status_code == 200
+    assert as_a.get("/api/v1/courses/ct-a/roster").status_code == 200
+    r = as_a.post("/api/v1/courses", json={"slug": "by-vera"})
+    assert (r.status_code, r.json()) == (403, {"detail": (
+        "this token opens one course only; creating a course needs an account token (an "
+        "admin prints one with `grader users token NAME`)")})
+    assert as_b.get("/api/v1/me").json()["role"] == "student"
+    r = as_b.get("/api/v1/builtins")
+    assert (r.status_code, r.json()) == (403, {"detail": "only instructors and admins can do "
+                                                         "this"})
+    r = as_b.get("/api/v1/courses/ct-a/roster")
+    assert (r.status_code, r.json()) == (403, {"detail": "you are not enrolled in course ct-a"})
+    r = as_b.post("/api/v1/users", json={"name": "x1", "role": "student"})
+    assert (r.status_code, r.json()) == (403, {"detail": "only admins can do this"})
 
 
 @pytest.mark.parametrize("data, status, detail", [

@@ -23,7 +23,10 @@ def test_migrated_schema_matches_models(store, store_url, tmp_path):
         tables = set(inspect(conn).get_table_names())
     assert diff == []
     assert {"users", "tokens", "courses", "enrollments", "assignments", "submissions",
-            "gradings", "jobs", "regrades", "workers", "web_sessions",
+            "gradings", "jobs", "regrades", "workers", "web_sessions", "validations",
+            "extensions", "audit_events", "todo_overrides", "regrade_requests", "lti_keys",
+            "lti_platforms", "lti_contexts", "lti_line_items", "lti_users", "lti_launch_states",
+            "lti_score_posts",
             "alembic_version"} == tables
     assert (tmp_path / "grader.db").is_file() == store_url.startswith("sqlite")
 

@@ -25,6 +25,11 @@ and c of shape (1, output_dims) (the Output layer calls them w and b);
 activations h and the gradients flowing between layers have shape
 (batch_size, output_dims).
 
+Each TODO is graded on its own: where your backward pass calls
+leaky_relu_derivative or vondrick_activation_derivative, or a network's
+backward_prop calls the other layers' backward passes, the grader answers
+those calls with correct values, so a bug is charged once, where it is.
+
 Conventions of the backward passes (the autograder checks these, and so does
 a numerical gradient check of the loss forward_prop computes):
 - The loss is the MEAN cross-entropy over the batch plus
@@ -40,7 +45,9 @@ a numerical gradient check of the loss forward_prop computes):
   (The original handout divided the bias gradient by m but not the weight
   gradient: that is not the gradient of the loss it computes.)
 - Leaky ReLU: g(x) = x for x > 0 and 0.01 x for x <= 0, so g'(x) = 1 for
-  x > 0 and 0.01 for x <= 0, also at x = 0 (1 at 0 is also accepted).
+  x > 0 and 0.01 for x < 0. At x = 0 (the kink) g has no derivative: any
+  value between the one-sided derivatives 0.01 and 1, or 0 (the mask
+  convention), is accepted there.
   leaky_relu_derivative receives the activations h: h > 0 exactly where the
   pre-activation U > 0.
 - Vondrick activation with exponent n: h = U**n for U > 0, 0.01 U for
@@ -156,7 +163,8 @@ class Hidden(Base):
         - h: activations, shape (batch_size, output_dims).
 
         Returns:
-        - an array of the same shape: 1.0 where h > 0, 0.01 where h <= 0.
+        - an array of the same shape: 1.0 where h > 0, 0.01 where h < 0
+          (at h == 0, the kink, any value between 0 and 1 is accepted).
         """
         derivative = None
         # YOUR CODE HERE

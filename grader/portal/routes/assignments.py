@@ -20,6 +20,7 @@ from ...service.views import gradebook, submission_lines
 from ...store import jobs as job_rows
 from ...store.assignments import update
 from ...store.errors import StoreError
+from ...store.extensions import effective_policy, extension_of
 from ...store.submissions import count_of, list_submissions
 from ...submission import SubmissionError, SubmissionTooLarge
 from ..auth import Page, Post, Viewer
@@ -47,11 +48,13 @@ def _assignment_page(request: Request, viewer: Viewer, svc: Svc, course: str,
                         hist_chart=histogram_chart(board.stats), **extra)
         used = count_of(s, row, viewer.user)
         mine = list(reversed(submission_lines(s, row, viewer.user)))
-    left = None if row.max_submissions is None else max(0, row.max_submissions - used)
+        policy = effective_policy(s, row, viewer.user)
+        ext = extension_of(s, row, viewer.user)
+    left = None if policy.max_submissions is None else max(0, policy.max_submissions - used)
     now = datetime.now(UTC)
     return page(request, "assignment_student.html", viewer, status=status, course=seen.course,
-                a=row, manifest=m, used=used, left=left, mine=mine,
-                past_due=bool(row.due_at and row.due_at < now), **extra)
+                a=row, manifest=m, used=used, left=left, mine=mine, policy=policy, ext=ext,
+                past_due=bool(policy.due_at and policy.due_at < now), **extra)
 
 
 @router.get("")

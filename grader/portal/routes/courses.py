@@ -9,16 +9,17 @@ import io
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ...assignments.loader import builtin_slugs
 from ...service.access import course_seen
 from ...service.deps import Svc
-from ...service.publishing import add_builtin_assignment, upload_bundle
+from ...service.publishing import add_builtin_assignment, upload_bundle, validation_seen
 from ...service.roster import parse_roster
 from ...store.assignments import list_assignments
 from ...store.courses import courses_of, create_course
 from ...store.errors import Forbidden, Invalid, StoreError
+from ...store.lti import contexts_of_course
 from ...store.users import enrol_roster, members
 from ..auth import Page, Post, Viewer
 from ..queries import course_lines, parse_report
@@ -55,9 +56,11 @@ def _course_page(request: Request, viewer: Viewer, svc: Svc, course: str, status
         lines = course_lines(s, seen.course, rows, viewer.user, seen.instructor)
         roster = members(s, seen.course) if seen.instructor else []
         roster_view = [(e.user.name, e.role) for e in roster]
+        lms_linked = bool(contexts_of_course(s, seen.course.id)) if seen.instructor else False
     builtins = builtin_slugs(svc.settings) if seen.instructor else []
     return page(request, "course.html", viewer, status=status, course=seen.course,
-                instructor=seen.instructor, lines=lines, roster=roster_view,
+                instructor=seen.instructor, staff=seen.staff, lms_linked=lms_linked,
+                lines=lines, roster=roster_view,
                 builtins=builtins, **extra)
 
 
@@ -110,24 +113,40 @@ def add_builtin(request: Request, course: str, viewer: Post, svc: Svc,
 def bundle_upload(request: Request, course: str, viewer: Post, svc: Svc,
                   bundle: Annotated[UploadFile, File()],
                   replace: Annotated[bool, Form()] = False) -> Response:
-    """Upload a bundle: validated in the sandbox; stored unpublished if it passes, else its
-    validation report is shown and nothing is stored."""
+    """Upload a bundle: what needs no sandbox is checked at once (else its errors are shown
+    and nothing is queued); then a worker validates it in the sandbox, watched on the
+    validation's page (stored unpublished if it passes)."""
     data = bundle.file.read()
     try:
         out = upload_bundle(svc, course, viewer.user, data, {}, replace=replace)
     except Invalid as exc:
-        message = exc.message
-        lines, summary = [], ""
-        if "\n" in message:
-            head, report = message.split("\n", 1)
-            lines, summary = parse_report(report)
-            message = head
         return page(request, "bundle_failed.html", viewer, status=422, course=course,
-                    detail=message, lines=lines, summary=summary,
+                    detail=exc.message, lines=[], summary="",
                     filename=bundle.filename or "bundle.zip")
     except StoreError as exc:
         if exc.status in (401, 403):
             raise
         return error_page(request, exc.status, exc.message, viewer)
-    return RedirectResponse(f"/courses/{course}/assignments/{out.assignment.slug}?msg=uploaded",
-                            status_code=303)
+    return RedirectResponse(f"/validations/{out.id}", status_code=303)
+
+
+@router.get("/validations/{validation_id}")
+def validation_page(request: Request, validation_id: int, viewer: Page, svc: Svc) -> Response:
+    """An uploaded bundle's validation: its progress while a worker runs it; once it passed,
+    the assignment's page (with the validation report); if it failed, why, and the report."""
+    out = validation_seen(svc, validation_id, viewer.user)
+    if out.status == "passed" and out.assignment is not None:
+        return RedirectResponse(f"/courses/{out.course}/assignments/{out.assignment.slug}"
+                                "?msg=uploaded", status_code=303)
+    lines, summary = parse_report(out.check_report or "")
+    return page(request, "validation.html", viewer, v=out, lines=lines, summary=summary,
+                pending=out.status in ("queued", "running"),
+                poll_ms=int(svc.settings.portal_poll_seconds * 1000))
+
+
+@router.get("/validations/{validation_id}/status")
+def validation_status(validation_id: int, viewer: Page, svc: Svc) -> JSONResponse:
+    """``{"status", "stage"}`` for the page's live status."""
+    out = validation_seen(svc, validation_id, viewer.user)
+    return JSONResponse({"id": out.id, "status": out.status, "stage": out.stage},
+                        headers={"Cache-Control": "no-store"})

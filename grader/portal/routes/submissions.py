@@ -28,15 +28,18 @@ def submission_page(request: Request, submission_id: int, viewer: Page, svc: Svc
         seen = submission_seen(s, submission_id, viewer.user)
         assert seen.submission is not None and seen.assignment is not None
         out = submission_out(s, seen.submission, seen.assignment, seen.course,
-                             seen.instructor)
+                             seen.instructor, seen.staff)
         row = seen.assignment
+        owner = seen.submission.user_id == viewer.user.id
     plots = {}
     if out.result is not None:
         for t in out.result.todos:
             found = [p for c in t.checks for p in check_plots(c)]
             plots[t.id] = sorted(found, key=lambda p: p.kind == "wrong_elements")
     return page(request, "submission.html", viewer, sub=out, a=row, course=seen.course,
-                instructor=seen.instructor, plots=plots, pending=out.status in PENDING,
+                instructor=seen.instructor, staff=seen.staff, owner=owner,
+                overrides={o.todo: o for o in (out.review.overrides if out.review else [])},
+                plots=plots, pending=out.status in PENDING,
                 poll_ms=int(svc.settings.portal_poll_seconds * 1000))
 
 

@@ -1,6 +1,6 @@
 // dl-autograder portal: small enhancements only; every page works without this script.
-// - [data-poll]: poll a status URL while a grading is pending, then reload the page to show
-//   the result (without JavaScript, a <noscript> refresh does the same);
+// - [data-poll]: poll a status URL while a grading (or a bundle's validation) is pending, then
+//   reload the page to show the result (without JavaScript, a <noscript> refresh does the same);
 // - [data-dropzone]: drop files on the submission form's zone (fills its file input);
 // - form[data-busy]: say that a long upload is being processed.
 (function () {
@@ -19,7 +19,8 @@
             if (text) {
               text.textContent = body.total !== undefined ?
                 "Grading… " + body.done + " of " + body.total + " done" :
-                labels[body.status] + "…";
+                (body.stage && body.status === "running" ? body.stage :
+                 labels[body.status]) + "…";
             }
             setTimeout(tick, every);
           } else {

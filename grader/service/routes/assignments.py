@@ -18,12 +18,17 @@ from ..schemas import (
     AssignmentOut,
     AssignmentSettings,
     BuiltinIn,
-    BundleOut,
     RegradeIn,
     RegradeOut,
     SubmissionSummary,
+    ValidationOut,
 )
-from ..views import assignment_out, gradebook, regrade_out, submission_lines
+from ..views import (
+    assignment_out,
+    gradebook,
+    regrade_out,
+    submission_lines,
+)
 
 router = APIRouter(prefix="/api/v1/courses/{course}/assignments", tags=["assignments"])
 
@@ -45,7 +50,7 @@ def add_builtin_route(course: str, body: BuiltinIn, user: Caller, svc: Svc) -> A
     return assignment_out(row, loaded, True)
 
 
-@router.post("/bundle", status_code=201)
+@router.post("/bundle", status_code=202)
 def upload_bundle_route(
         course: str, user: Caller, svc: Svc,
         bundle: Annotated[UploadFile, File(description="Zip: manifest.toml, starter/, "
@@ -55,10 +60,12 @@ def upload_bundle_route(
         replace: Annotated[bool, Form(description="Put this version in place of the "
                                                   "course's assignment of the same slug "
                                                   "(then regrade).")] = False,
-) -> BundleOut:
-    """Upload a new assignment, or a new version of one (instructors). Its fixtures are built
-    in the sandbox and ``grader check`` 's validations run; it is stored only if they pass
-    (else 422 with the report)."""
+) -> ValidationOut:
+    """Upload a new assignment, or a new version of one (instructors). The zip, manifest and
+    paths are checked at once (422 with what to fix); then a worker builds its fixtures in
+    the sandbox and runs ``grader check`` 's validations: poll ``GET
+    /api/v1/validations/{id}`` (202 here) for its progress and outcome. It is stored only if
+    every validation passes."""
     data = bundle.file.read()
     changes = {} if publish is None else {"published": publish}
     return upload_bundle(svc, course, user, data, changes, replace=replace)

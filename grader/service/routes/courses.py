@@ -54,8 +54,10 @@ def get_roster(course: str, user: Caller, svc: Svc) -> list[MemberOut]:
 def upload_roster(course: str, file: Annotated[UploadFile, File(
         description="CSV with a header row: name[,role] (role: student or instructor).")],
                   user: Caller, svc: Svc) -> RosterOut:
-    """Enrol a roster (its instructors). New accounts are created and their tokens returned
-    (once); existing accounts are enrolled without a new token. All lines or none."""
+    """Enrol a roster (its instructors). Every name new to the course is enrolled (its
+    account created if needed) and gets a course token, shown once, that opens this course
+    only; whether an account existed elsewhere is not said. Names already in the course
+    get none. All lines or none."""
     with svc.store.read() as s:
         course_seen(s, course, user, instructor=True)
     rows = parse_roster(file.file.read(), svc.settings.max_roster_rows)
@@ -63,5 +65,5 @@ def upload_roster(course: str, file: Annotated[UploadFile, File(
         seen = course_seen(s, course, user, instructor=True)
         entries = enrol_roster(s, seen.course, rows)
     return RosterOut(course=course, enrolled=[
-        RosterLine(name=e.name, role=e.role, created=e.created,  # type: ignore[arg-type]
+        RosterLine(name=e.name, role=e.role, enrolled=e.enrolled,  # type: ignore[arg-type]
                    token=e.token) for e in entries])

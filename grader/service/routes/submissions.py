@@ -38,7 +38,7 @@ def get_submission_route(submission_id: int, user: Caller, svc: Svc) -> Submissi
         seen = submission_seen(s, submission_id, user)
         assert seen.submission is not None and seen.assignment is not None
         return submission_out(s, seen.submission, seen.assignment, seen.course,
-                              seen.instructor)
+                              seen.instructor, seen.staff)
 
 
 @router.get("/submissions/{submission_id}/gradescope")

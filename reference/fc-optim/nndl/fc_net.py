@@ -12,11 +12,13 @@ and use_batchnorm arguments are accepted (and the dropout_param / bn_params
 dictionaries are set up) so that later notebooks can pass them, but loss()
 ignores them.
 
-loss() must use the layer functions imported into this module
-(affine_forward, affine_backward, affine_relu_forward, affine_relu_backward
-and softmax_loss) rather than reimplementing them, and call each of them
-once per layer: the forward pass through layers 1, ..., L, then softmax_loss
-once, then the backward pass through layers L, ..., 1.
+loss() may use the layer functions imported into this module
+(affine_forward, affine_backward, affine_relu_forward, affine_relu_backward,
+relu_forward, relu_backward and the given softmax_loss) in any order and as
+often as you like, or compute parts itself: it is graded by the loss, the
+gradients and the scores it returns. (While loss() is graded, the layer
+functions it calls answer with the reference solution's values, so a bug in
+your layers costs points on those layers only.)
 """
 
 # ruff: noqa: F403, F405
