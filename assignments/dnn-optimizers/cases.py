@@ -218,10 +218,19 @@ def _random_net(rng, dims, X=None):
     params = {}
     A = X
     for l in range(1, len(dims)):
-        W = rng.randn(dims[l], dims[l - 1]) / np.sqrt(dims[l - 1])
-        b = rng.randn(dims[l], 1) * 0.3
-        if X is not None:
+        while True:
+            W = rng.randn(dims[l], dims[l - 1]) / np.sqrt(dims[l - 1])
+            b = rng.randn(dims[l], 1) * 0.3
+            if X is None:
+                break
             b = _nudged(rng, A, W, b)
+            Z = W @ A + b
+            # every unit and every sample active somewhere (no layer whose gradients are all
+            # zero: an all-zero expected value would be guessed), some units inactive
+            if np.all((Z > 0).any(axis=0)) and np.all((Z > 0).any(axis=1)) and \
+                    (dims[l] == 1 or np.mean(Z > 0) < 0.9):
+                break
+        if X is not None:
             A = _relu(W @ A + b)
         params[f"W{l}"], params[f"b{l}"] = W, b
     return params

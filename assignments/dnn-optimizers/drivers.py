@@ -49,12 +49,15 @@ def _exception_name(fault):
 
 def _new(ctx, name, *args, state=None, **kwargs):
     """An object of the student's class ``name`` made by its own constructor; if that raises,
-    one made without it and given ``state`` (the constructor's attributes), with a note."""
+    one made without it and given ``state`` (the constructor's attributes, or a function
+    returning them), with a note."""
     cls = ctx.student(f"{MOD}:{name}")
     try:
         return ctx.new(cls, *args, **kwargs)
     except ctx.Fault as fault:
         obj = ctx.call(ctx.lib("bare"), cls, keep=True)
+        if callable(state):
+            state = state()
         if state:
             ctx.call(ctx.helper("set_attrs"), obj, state)
         note = (f"your {name}.__init__ raised {_exception_name(fault)}; this check built the "
@@ -85,7 +88,10 @@ def _network(ctx, dims, act=None):
     ctx.seed(CONSTRUCTOR_SEED)
     kwargs = {} if act is None else {"act": act}
     attrs = {"n_x": n_x, "n_y": n_y, "n_h": n_h, "depth": depth}
-    state = dict(attrs, **({} if act is None else {"act": act}))
+
+    def state():  # the constructor's attributes, if it raises (the default act: ReLU())
+        return dict(attrs, act=_new(ctx, "ReLU") if act is None else act)
+
     net = _new(ctx, "NeuralNetwork", n_x, n_y, n_h, depth, state=state, **kwargs)
     ctx.call(ctx.helper("set_attrs"), net, attrs)
     return net
