@@ -817,3 +817,28 @@ def test_a_submission_that_implements_nothing_scores_zero(process_sandbox, setti
     result = grade_files(ASSIGNMENT, _with(NOTHING), process_sandbox, settings)
     assert result.status == "graded", result.failure
     assert_zero_everywhere(result)
+
+
+def test_the_student_pack_holds_no_hidden_value_and_grades_the_reference_fully(tmp_path):
+    """``grader pack`` (zero biases, in every pack, are no hidden value) and ``grader
+    check-local`` of the reference: the visible checks pass with the recorded block answers,
+    NeuralNetwork.initialize's included (its block draws random numbers: the answer recorded
+    at the generator state of that call)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from grader.assignments.pack import build_pack
+
+    pack = build_pack(ASSIGNMENT, tmp_path / "pack.zip")
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "dnn_optimizers.py").write_bytes(ASSIGNMENT.reference_files()["dnn_optimizers.py"])
+    grader = Path(sys.executable).with_name("grader")
+    out = subprocess.run([str(grader), "check-local", str(pack), str(folder), "--format",
+                          "json"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["score"] == result["max_score"], [
+        (t["id"], t["feedback"]) for t in result["todos"] if t["score"] < t["max_score"]]
