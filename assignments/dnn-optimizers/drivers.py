@@ -115,7 +115,12 @@ def _optimizer(ctx, net, learning_rate, hyper):
 
 
 def _kind(value):
-    return getattr(value, "type_name", None) or type(value).__name__
+    """What ``value`` is, for a message: Python's own type names only (a class of the
+    student's could be named anything)."""
+    name = getattr(value, "type_name", None) or type(value).__name__
+    if isinstance(getattr(builtins, name, None), type) or name in ("ndarray", "NoneType"):
+        return f"a {name}"
+    return "an object of a class defined in your code"
 
 
 def _dict(ctx, value, what):
