@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from grader.driving.reference import ReferenceNamespace
+from grader.harness.refspace import ReferenceNamespace
 
 from grader.assignments.fixtures import load_fixtures
 from grader.assignments.loader import load_assignment
