@@ -64,8 +64,8 @@ def login_cmd(
 ) -> None:
     """Check a token with the grading service and save it (with the URL) in your config file,
     readable by you only."""
-    url = (url or typer.prompt("Grading service URL")).strip().rstrip("/")
-    token = (token or typer.prompt("API token", hide_input=True)).strip()
+    url = (url or typer.prompt("Grading service URL", err=True)).strip().rstrip("/")
+    token = (token or typer.prompt("API token", hide_input=True, err=True)).strip()
     if not url.startswith(("http://", "https://")):
         typer.echo(f"error: {url!r} is not a URL: give it with http:// or https://", err=True)
         raise typer.Exit(2)
