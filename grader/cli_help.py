@@ -41,9 +41,9 @@ def exit_codes(meaning: dict[int, str]) -> str:
 
 def flags_take_no_value() -> None:
     """Show boolean flags (``--show-hidden``, ``--json``, ``--help``) without a type."""
-    if getattr(TyperOption.display_type_rich, "_flags_fixed", False):
-        return
-    shown = TyperOption.display_type_rich
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "_flags_fixed", False):
+        return  # another Typer: nothing to change, or already changed
 
     def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
         if self.is_flag and not self.count:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -175,7 +175,10 @@ def status_cmd(
 def _when(value: str | None) -> str:
     if not value:
         return "-"
-    return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:  # the service's times are UTC
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _score(value: float | None, top: float | None) -> str:

@@ -249,3 +249,25 @@ def test_not_logged_in(home):
     assert (out.returncode, out.stderr) == (
         2, "error: no submission from this machine yet: give its id (`grader results "
            "ASSIGNMENT` lists them)\n")
+
+
+def test_results_times_are_shown_in_the_users_time_zone():
+    """The service's times (UTC, with or without an offset) in the local zone."""
+    import os as _os
+    import time as _time
+
+    from grader.client.cli import _when
+
+    old = _os.environ.get("TZ")
+    _os.environ["TZ"] = "Asia/Kolkata"  # UTC+05:30, no daylight saving
+    _time.tzset()
+    try:
+        assert _when("2026-05-01T23:59:00") == "2026-05-02 05:29"
+        assert _when("2026-05-01T23:59:00+00:00") == "2026-05-02 05:29"
+        assert _when(None) == "-"
+    finally:
+        if old is None:
+            _os.environ.pop("TZ")
+        else:
+            _os.environ["TZ"] = old
+        _time.tzset()
