@@ -194,3 +194,38 @@ def test_refusals_in_the_notebook(home, service, demo_tokens, tmp_path, closed_p
     assert out.stdout.splitlines()[0] == "False"
     assert service.count("submissions") == before
     assert nb.exists()
+
+
+def test_in_a_real_jupyter_kernel(home, service, demo_tokens, tmp_path, monkeypatch):
+    """The notebook run cell by cell in a real IPython kernel (nbclient + ipykernel): the
+    helper finds the notebook by the name the front end put in its namespace, submits it
+    and prints the result into the cell's output."""
+    nbclient = pytest.importorskip("nbclient")
+    home.login(service.url, demo_tokens["alice"])
+    work = tmp_path / "work"
+    nb = rosenbrock_notebook(work / "hw.ipynb")
+    (work / "draft.ipynb").write_text("{}")  # two notebooks here: the name decides
+    notebook = nbformat.read(str(nb), as_version=4)
+    notebook.cells += [
+        nbformat.v4.new_code_cell(f"__vsc_ipynb_file__ = {str(nb)!r}"),
+        nbformat.v4.new_code_cell("from grader.client import submit\n"
+                                  "outcome = submit('rosenbrock')"),
+        nbformat.v4.new_code_cell("print(outcome.ok, outcome.status, outcome.score)")]
+    nbformat.write(notebook, str(nb))  # the saved notebook is what is submitted
+    for key, value in home.env.items():
+        if key in ("XDG_CONFIG_HOME", "COLUMNS"):
+            monkeypatch.setenv(key, value)
+    for key in ("GRADER_URL", "GRADER_TOKEN", "GRADER_CONFIG", "JPY_SESSION_NAME"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    before = service.count("submissions")
+    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                     resources={"metadata": {"path": str(work)}})
+    client.execute()
+    texts = ["".join(o.get("text", "") for o in c.get("outputs", []) if o.get("name") ==
+                     "stdout") for c in notebook.cells if c.cell_type == "code"]
+    submitted, shown = texts[-2], texts[-1]
+    assert submitted.startswith("submitted hw.ipynb to rosenbrock (demo): submission ")
+    assert "(rosenbrock)\nscore: " in submitted and "\x1b[" not in submitted
+    assert shown.startswith("True graded ")
+    assert service.count("submissions") == before + 1
