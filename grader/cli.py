@@ -1,8 +1,10 @@
 """The ``grader`` command line.
 
 ``grader grade ASSIGNMENT SUBMISSION [--format table|json|gradescope] [--sandbox
-auto|docker|process]`` exits 0 whenever grading completed, whatever the score; it exits 2 when
-the submission or the assignment cannot be graded at all, with a message saying why.
+auto|docker|process]`` exits 0 whenever grading completed, whatever the score (1 with
+``--fail-under N`` when the score is below N percent); it exits 2 when the submission or the
+assignment cannot be graded at all, with a message saying why. ``grader login``, ``submit``,
+``status`` and ``results`` talk to a grading service (``client/cli.py``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,22 @@ import typer
 
 from .assignments.fixtures import FixtureError, build_fixtures
 from .assignments.loader import AssignmentError, builtin_slugs, load_assignment
+from .cli_help import (
+    APP_MEANING,
+    EXIT_BELOW,
+    MEANING,
+    below,
+    exit_codes,
+    flags_take_no_value,
+)
 from .config import get_settings
 from .sandbox.base import SandboxError
 from .submission import SubmissionError, load_submission
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Autograder for deep-learning optimization homework.")
+flags_take_no_value()
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown",
+                  help="Autograder for deep-learning optimization homework.",
+                  epilog=exit_codes(APP_MEANING) + " Each command's --help lists its own.")
 fixtures_app = typer.Typer(no_args_is_help=True, help="Build assignment fixtures.")
 app.add_typer(fixtures_app, name="fixtures")
 
@@ -50,7 +62,12 @@ InsecureOpt = Annotated[bool, typer.Option(
     "--insecure", help="Without bubblewrap, run student code with NO isolation.")]
 
 
-@app.command("grade")
+FailUnderOpt = Annotated[float | None, typer.Option(
+    "--fail-under", min=0, max=100,
+    help="Exit 1 when the score is below this percent of the maximum (e.g. 90).")]
+
+
+@app.command("grade", epilog=exit_codes(MEANING))
 def grade_cmd(
     assignment: Annotated[str, typer.Argument(help="Built-in slug (e.g. fc-optim) or folder.")],
     submission: Annotated[Path, typer.Argument(help="Folder, .py, .zip or .ipynb.")],
@@ -61,11 +78,12 @@ def grade_cmd(
         "--show-hidden", help="Instructor view: values of hidden checks, tracebacks.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write the result here too.")] = None,
+    fail_under: FailUnderOpt = None,
 ) -> None:
     """Grade SUBMISSION against ASSIGNMENT."""
     from .engine import grade
     from .report.gradescope import to_gradescope
-    from .report.table import render_table
+    from .report.table import print_table, render_table
     from .sandbox.select import make_sandbox
     from .scoring.score import for_students
 
@@ -86,7 +104,14 @@ def grade_cmd(
         text = render_table(view)
     if output:
         output.write_text(text if text.endswith("\n") else text + "\n")
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if format is Format.table:
+        print_table(view)  # coloured on a terminal
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    why = below(view.score, view.max_score, fail_under)
+    if why:
+        typer.echo(f"error: {why}", err=True)
+        raise typer.Exit(EXIT_BELOW)
 
 
 @fixtures_app.command("build")
@@ -216,6 +241,12 @@ def _register_lti() -> None:
     app.add_typer(lti_app, name="lti")
 
 
+def _register_client() -> None:
+    from .client.cli import register
+
+    register(app)
+
+
 def _register_sandbox() -> None:
     from .sandbox.cli import app as sandbox_app
 
@@ -231,6 +262,8 @@ LAZY = {
     "worker": _register_worker,
     "lti": _register_lti,
     "sandbox": _register_sandbox,
+    "login": _register_client, "logout": _register_client, "submit": _register_client,
+    "status": _register_client, "results": _register_client,
 }
 _REGISTERED: set = set()
 CORE = {"grade", "fixtures", "check", "export-gradescope", "assignments"}

@@ -178,6 +178,17 @@ def _decode_check(rel: str, data: bytes) -> None:
             "save it with UTF-8 encoding and submit again") from exc
 
 
+def _got_files(names: list[str], shown: int = 8) -> str:
+    """What a submission without any graded file held: "got the Python file(s) a.py, b.py"
+    (at most ``shown`` names), or "got no Python file"."""
+    if not names:
+        return "got no Python file"
+    listed = ", ".join(names[:shown])
+    if len(names) > shown:
+        listed += f" and {len(names) - shown} more"
+    return f"got the Python file{'s' if len(names) > 1 else ''} {listed}"
+
+
 def layout(raw: dict[str, bytes], assignment: Assignment, settings: Settings) -> Submission:
     """Arrange raw files into the assignment's layout and add starter/given files."""
     m = assignment.manifest
@@ -211,10 +222,9 @@ def layout(raw: dict[str, bytes], assignment: Assignment, settings: Settings) ->
                 ignored.append(rel)
     submitted = sorted(f for f in files if f in m.submission_files)
     if not submitted:
-        expected = ", ".join(m.submission_files)
         raise SubmissionError(f"none of the files this assignment grades was found "
-                              f"(expected {expected}); got {', '.join(sorted(py)) or 'no '}"
-                              "Python files")
+                              f"(expected {', '.join(m.submission_files)}); "
+                              f"{_got_files(sorted(py))}")
     for rel, data in files.items():
         _decode_check(rel, data)
     starter = assignment.starter_files()

@@ -144,3 +144,51 @@ def test_export_gradescope_with_extensions(tmp_path):
                                                     "extra_late_days": 1,
                                                     "extra_submissions": 2}}
     assert config["policy"]["max_submissions"] == 3
+
+
+def _help(*command):
+    import os
+    import re
+
+    res = subprocess.run(GRADER + list(command) + ["--help"], capture_output=True, text=True,
+                         cwd=REPO, timeout=60, env={**os.environ, "COLUMNS": "120",
+                                                    "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    return re.sub(r"[\s│╭╮╰╯─]+", " ", res.stdout)  # the words, without the boxes
+
+
+@pytest.mark.parametrize("command", [["grade"], ["check-local"], ["submit"], ["status"],
+                                     ["results"], ["login"], ["export-gradescope"],
+                                     ["assignments"], ["serve"], []])
+def test_help_shows_flags_without_a_value(command):
+    text = _help(*command)
+    assert "<bool>" not in text
+    assert " --help Show this message and exit." in text
+
+
+def test_help_lists_exit_codes():
+    assert ("Exit codes: 0 done (whatever the score); 1 the score is below --fail-under; 2 "
+            "the submission or assignment cannot be graded (the message says why).") \
+        in _help("grade")
+    assert ("Exit codes: 0 done (whatever the score); 1 the score is below --fail-under, or "
+            "grading failed on the service; 2 refused: a bad path, or the service refused "
+            "(the message says why); 3 the service cannot be reached, or you are not logged "
+            "in, or it refused your token; 4 not graded within --timeout (see it later with "
+            "grader status ID).") in _help("submit")
+    assert "Exit codes: 0 done; 1 done, but not as asked" in _help()
+
+
+def test_fail_under(process_sandbox):
+    example = str(REPO / "examples/fc-optim/adam_no_bias_correction")
+    res = run("grade", "fc-optim", example, "--sandbox", "process", "--fail-under", "90")
+    assert res.returncode == 1
+    assert res.stderr == "error: score 88.62 / 100 (88.6%) is below --fail-under 90%\n"
+    assert "score: 88.62 / 100" in res.stdout  # the result is printed all the same
+    res = run("grade", "fc-optim", example, "--sandbox", "process", "--fail-under", "88.62",
+              "--format", "json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["score"] == 88.62
+    res = run("grade", "fc-optim", example, "--fail-under", "101")
+    assert res.returncode == 2
+    assert "Invalid value for '--fail-under': Input should be less than or equal to 100" \
+        in res.stderr

@@ -115,6 +115,10 @@ def affine_forward(x, w, b):
 def test_show_hidden_and_non_packs_are_refused(fc_optim, pack, tmp_path):
     out = _check_local(pack, tmp_path, "--show-hidden")
     assert out.returncode == 2
-    assert "a student pack holds no hidden checks" in out.stderr
+    assert out.stderr == (
+        "error: a student pack holds no hidden checks, and their values never leave the "
+        "grading service: --show-hidden is for instructors grading with the full assignment "
+        "(`grader grade SLUG ... --show-hidden`)\n")
+    assert out.stdout == ""  # nothing was checked
     out = _check_local(REPO / "assignments" / "fc-optim", REPO / "reference" / "fc-optim")
     assert out.returncode == 2 and "is not a student pack" in out.stderr

@@ -80,10 +80,32 @@ def test_not_utf8_names_the_file_and_byte(tmp_path, fc_optim, settings):
         load_submission(tmp_path, fc_optim, settings)
 
 
+EXPECTED = ("none of the files this assignment grades was found (expected nndl/layers.py, "
+            "nndl/layer_utils.py, nndl/fc_net.py, nndl/optim.py); ")
+
+
 def test_nothing_gradable(tmp_path, fc_optim, settings):
     (tmp_path / "notes.py").write_text("x = 1\n")
-    with pytest.raises(SubmissionError, match="none of the files this assignment grades"):
+    with pytest.raises(SubmissionError) as err:
         load_submission(tmp_path, fc_optim, settings)
+    assert str(err.value) == EXPECTED + "got the Python file notes.py"
+
+
+@pytest.mark.parametrize("names, got", [
+    (["__init__.py", "helpers.py", "run.py"],
+     "got the Python files __init__.py, helpers.py, run.py"),
+    ([f"m{i}.py" for i in range(10)],
+     "got the Python files " + ", ".join(f"m{i}.py" for i in range(8)) + " and 2 more"),
+    ([], "got no Python file"),
+])
+def test_nothing_gradable_names_what_was_sent(tmp_path, fc_optim, settings, names, got):
+    """The list of what was sent reads as a sentence (it once ran into "...pyPython files")."""
+    for name in names:
+        (tmp_path / name).write_text("x = 1\n")
+    (tmp_path / "README.txt").write_text("hello\n")
+    with pytest.raises(SubmissionError) as err:
+        load_submission(tmp_path, fc_optim, settings)
+    assert str(err.value) == EXPECTED + got
 
 
 def test_given_file_is_replaced_and_noted(tmp_path, fc_optim, settings):

@@ -50,7 +50,7 @@ def check_local_cmd(
     Exit codes: 0 when the checks ran (whatever the score), 2 when they could not."""
     from ..driving.host import LocalHost
     from ..engine import grade
-    from ..report.table import render_table
+    from ..report.table import print_table
     from ..sandbox.base import SandboxError
     from ..sandbox.process import BareRunner
     from ..sandbox.select import make_sandbox
@@ -94,8 +94,10 @@ def check_local_cmd(
         result.notes += notes + ["a local check runs the visible checks only; the grading "
                                  "service also runs hidden ones"]
         view = for_students(result)
-        text = view.model_dump_json(indent=2) if format == "json" else render_table(view)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        if format == "json":
+            sys.stdout.write(view.model_dump_json(indent=2) + "\n")
+        else:
+            print_table(view)  # coloured on a terminal
 
 
 def register(app: typer.Typer) -> None:

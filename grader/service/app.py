@@ -30,9 +30,11 @@ from ..submission import SubmissionError, SubmissionTooLarge
 from ..telemetry.http import RequestContext
 from ..telemetry.metrics import app_registry
 from ..telemetry.sandbox_metrics import metered_sandbox
+from .apidocs import install_docs
 from .deps import Services
 from .lti import routes as lti_routes
 from .lti.passback import PassbackSender
+from .problems import document_errors
 from .routes import (
     admin,
     assignments,
@@ -152,7 +154,8 @@ def create_app(services: Services) -> FastAPI:
             services.queue.stop()
 
     app = FastAPI(title="dl-autograder", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_docs(app)  # /docs and /redoc, with their scripts served from here (offline)
     app.state.services = services
     app.state.lti_sender = sender
 
@@ -205,6 +208,7 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lti_routes.router)
     portal.install(app)
+    document_errors(app)
     app.add_middleware(BodyLimit, max_bytes=services.settings.max_request_kb << 10)
     app.add_middleware(RequestContext, metrics=http_metrics)
     return app

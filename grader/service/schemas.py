@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..report.models import GradeResult
 from .course_schemas import ExtensionOut, ReviewOut
@@ -163,6 +163,10 @@ class ValidationOut(BaseModel):
 
 
 class SubmissionAccepted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 12, "status": "queued", "attempt": 1, "late_days": 0,
+        "url": "/api/v1/submissions/12"}]})
+
     id: int
     status: Status
     attempt: int

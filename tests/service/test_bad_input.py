@@ -140,7 +140,7 @@ def test_wrong_kind_of_file(alice, unchanged):
 def test_no_graded_file(alice, unchanged):
     expect(alice.submit("demo", "fc-optim", [("other.py", b"x = 1\n")]), 422,
            "none of the files this assignment grades was found (expected nndl/layers.py, "
-           "nndl/layer_utils.py, nndl/fc_net.py, nndl/optim.py); got other.pyPython files")
+           "nndl/layer_utils.py, nndl/fc_net.py, nndl/optim.py); got the Python file other.py")
 
 
 def test_malformed_notebook(tiny_course, alice, unchanged):

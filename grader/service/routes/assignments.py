@@ -13,6 +13,7 @@ from ...store.assignments import list_assignments, update
 from ...store.submissions import list_submissions
 from ..access import assignment_seen, course_seen
 from ..deps import Caller, Svc
+from ..problems import problems
 from ..publishing import add_builtin_assignment, upload_bundle
 from ..schemas import (
     AssignmentOut,
@@ -42,7 +43,10 @@ def list_course_assignments(course: str, user: Caller, svc: Svc) -> list[Assignm
         return [assignment_out(r, None, seen.instructor) for r in rows]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=problems(
+    (404, "unknown built-in", "unknown built-in assignment 'fc-optimm' (known: dnn-optimizers, "
+     "fc-optim, lr-schedules, mlp-backprop, rosenbrock)"),
+    (409, "already added", "course demo already has an assignment 'fc-optim'")))
 def add_builtin_route(course: str, body: BuiltinIn, user: Caller, svc: Svc) -> AssignmentOut:
     """Add a built-in assignment by slug (instructors), with its settings."""
     changes = body.model_dump(exclude_unset=True, exclude={"builtin"})
@@ -50,7 +54,14 @@ def add_builtin_route(course: str, body: BuiltinIn, user: Caller, svc: Svc) -> A
     return assignment_out(row, loaded, True)
 
 
-@router.post("/bundle", status_code=202)
+@router.post("/bundle", status_code=202, responses=problems(
+    (409, "slug taken", "course demo already has an assignment 'tiny-sgd' (send replace=true "
+     "to put this version in its place)"),
+    (409, "being validated", "a bundle of 'tiny-sgd' is already being validated (validation "
+     "4, running); wait for its outcome at /api/v1/validations/4, then upload again if "
+     "needed"),
+    (422, "bad bundle", "a bundle holds exactly one manifest.toml, at its top or in one "
+     "top folder (found: none)")))
 def upload_bundle_route(
         course: str, user: Caller, svc: Svc,
         bundle: Annotated[UploadFile, File(description="Zip: manifest.toml, starter/, "
@@ -82,7 +93,8 @@ def get_assignment_route(course: str, assignment: str, user: Caller, svc: Svc
         return assignment_out(seen.assignment, loaded, seen.instructor)
 
 
-@router.patch("/{assignment}")
+@router.patch("/{assignment}", responses=problems(
+    (422, "null setting", "title cannot be null; leave it out to keep its value")))
 def update_assignment(course: str, assignment: str, body: AssignmentSettings, user: Caller,
                       svc: Svc) -> AssignmentOut:
     """Change settings (instructors): publish, due date, late policy, submission limit,

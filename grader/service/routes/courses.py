@@ -10,6 +10,7 @@ from ...store.courses import courses_of, create_course
 from ...store.users import enrol_roster, members
 from ..access import course_seen
 from ..deps import Caller, Staff, Svc
+from ..problems import problems
 from ..roster import parse_roster
 from ..schemas import CourseIn, CourseOut, MemberOut, RosterLine, RosterOut
 
@@ -24,7 +25,9 @@ def list_courses(user: Caller, svc: Svc) -> list[CourseOut]:
                 for c, r in courses_of(s, user)]
 
 
-@router.post("/courses", status_code=201)
+@router.post("/courses", status_code=201, responses=problems(
+    (403, "not staff", "only instructors and admins can do this"),
+    (409, "slug taken", "a course 'cs231n' already exists")))
 def add_course(body: CourseIn, user: Staff, svc: Svc) -> CourseOut:
     """Create a course (instructors and admins); an instructor creating it teaches it."""
     with svc.store.write() as s:
@@ -50,7 +53,9 @@ def get_roster(course: str, user: Caller, svc: Svc) -> list[MemberOut]:
                 for e in members(s, seen.course)]
 
 
-@router.post("/courses/{course}/roster")
+@router.post("/courses/{course}/roster", responses=problems(
+    (413, "too many lines", "the roster has 501 lines; the limit is 500"),
+    (422, "bad line", "roster line 3: 'bob' is listed twice")))
 def upload_roster(course: str, file: Annotated[UploadFile, File(
         description="CSV with a header row: name[,role] (role: student or instructor).")],
                   user: Caller, svc: Svc) -> RosterOut:

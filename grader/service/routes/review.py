@@ -19,6 +19,7 @@ from ..course_schemas import (
     ReviewOut,
 )
 from ..deps import Caller, Svc
+from ..problems import problems
 from ..views import override_out, request_out, result_for, review_out
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -34,7 +35,10 @@ def get_review(submission_id: int, user: Caller, svc: Svc) -> ReviewOut:
         return review_out(s, seen.submission, result, seen.staff)
 
 
-@router.put("/submissions/{submission_id}/overrides/{todo}")
+@router.put("/submissions/{submission_id}/overrides/{todo}", responses=problems(
+    (409, "not graded yet", "submission 12 is queued; a TODO can be reviewed once it is "
+     "graded"),
+    (422, "score out of range", "the score of adam must be between 0 and 13; got 14")))
 def set_override(submission_id: int, todo: str, body: OverrideIn, user: Caller, svc: Svc
                  ) -> OverrideOut:
     """Give one TODO a score of your own with a comment (instructors and TAs). It holds
@@ -60,7 +64,12 @@ def release_override(submission_id: int, todo: str, user: Caller, svc: Svc) -> R
     return Response(status_code=204)
 
 
-@router.post("/submissions/{submission_id}/regrade-requests", status_code=201)
+@router.post("/submissions/{submission_id}/regrade-requests", status_code=201,
+             responses=problems(
+                 (403, "not the student", "only the student who submitted can ask for a "
+                  "regrade of it"),
+                 (409, "already asked", "you already have an open regrade request on adam "
+                  "(request 5); wait for its answer")))
 def file_request(submission_id: int, body: RegradeRequestIn, user: Caller, svc: Svc
                  ) -> RegradeRequestOut:
     """Ask for one TODO of your graded submission to be looked at again (its student)."""
@@ -84,7 +93,8 @@ def list_requests(course: str, user: Caller, svc: Svc,
                 for r, sub in review_rows.course_requests(s, list(rows), status)]
 
 
-@router.post("/regrade-requests/{request_id}/answer")
+@router.post("/regrade-requests/{request_id}/answer", responses=problems(
+    (409, "already answered", "regrade request 5 was already answered")))
 def answer_request(request_id: int, body: AnswerIn, user: Caller, svc: Svc
                    ) -> RegradeRequestOut:
     """Answer a regrade request (instructors and TAs); with ``score``, also override the

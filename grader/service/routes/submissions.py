@@ -12,13 +12,33 @@ from ...store.errors import Conflict
 from ..access import regrade_seen, submission_seen
 from ..deps import Caller, Svc
 from ..intake import accept_submission
+from ..problems import problems
 from ..schemas import RegradeIn, RegradeOut, SubmissionAccepted, SubmissionOut
 from ..views import regrade_out, result_for, submission_out
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
 
-@router.post("/courses/{course}/assignments/{assignment}/submissions", status_code=202)
+@router.post("/courses/{course}/assignments/{assignment}/submissions", status_code=202,
+             responses=problems(
+                 (403, "past the deadline", "the assignment was due 2026-05-01T23:59:00+00:00 "
+                  "and late submissions are accepted for 2 day(s); this one would be 3 day(s) "
+                  "late"),
+                 (403, "out of submissions", "you have used all 5 submissions allowed for "
+                  "this assignment; ask your instructor if you need another"),
+                 (409, "assignment unusable", "the assignment cannot be used right now: "
+                  "fc-optim has no fixtures yet; run `grader fixtures build fc-optim`"),
+                 (413, "file too large", "nndl/optim.py is 66560 bytes; the limit is 64 KB "
+                  "per file"),
+                 (413, "too many files", "7 files were uploaded; the limit is 6 files"),
+                 (422, "nothing to grade", "none of the files this assignment grades was "
+                  "found (expected nndl/optim.py); got the Python file other.py"),
+                 (422, "wrong kind of file", "'notes.txt': submit .py files, a folder as a "
+                  ".zip, or an .ipynb notebook"),
+                 (429, "too many waiting", "you already have 2 submission(s) waiting to be "
+                  "graded; the limit is 2 at a time, so that every student's work is graded "
+                  "promptly. Wait for a result (a grading takes about 10 seconds), then submit "
+                  "again")))
 def submit(course: str, assignment: str, user: Caller, svc: Svc,
            files: Annotated[list[UploadFile], File(
                description="The .py files (a name may carry its folder, e.g. nndl/optim.py), "
@@ -41,7 +61,9 @@ def get_submission_route(submission_id: int, user: Caller, svc: Svc) -> Submissi
                               seen.instructor, seen.staff)
 
 
-@router.get("/submissions/{submission_id}/gradescope")
+@router.get("/submissions/{submission_id}/gradescope", responses=problems(
+    (409, "not graded yet", "submission 12 is queued; poll GET /api/v1/submissions/12 until it "
+     "is graded")))
 def get_gradescope(submission_id: int, user: Caller, svc: Svc) -> GradescopeResults:
     """The result as Gradescope's results.json (409 until graded)."""
     with svc.store.read() as s:
@@ -83,7 +105,10 @@ def get_regrade(regrade_id: int, user: Caller, svc: Svc) -> RegradeOut:
     return _batch(svc, regrade_id, user, commit=False)
 
 
-@router.post("/regrades/{regrade_id}/commit", tags=["regrades"])
+@router.post("/regrades/{regrade_id}/commit", tags=["regrades"], responses=problems(
+    (409, "still grading", "regrade 3 still has 2 submission(s) to grade; commit once its "
+     "status is done"),
+    (409, "not a dry run", "regrade 3 was not a dry run; its results are already applied")))
 def commit_regrade(regrade_id: int, user: Caller, svc: Svc) -> RegradeOut:
     """Apply a finished dry run's new scores (once; committing again changes nothing)."""
     return _batch(svc, regrade_id, user, commit=True)

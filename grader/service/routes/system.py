@@ -13,6 +13,7 @@ from ...store.validations import counts as validation_counts
 from ...store.validations import list_validations
 from ..access import course_seen
 from ..deps import Admin, Caller, Staff, Svc
+from ..problems import problems
 from ..publishing import validation_seen
 from ..schemas import CourseOut, HealthOut, MeOut, TokenOut, UserIn, ValidationOut
 from ..views import validation_out
@@ -56,7 +57,9 @@ def me(user: Caller, svc: Svc) -> MeOut:
     return MeOut(name=user.name, role=user.acting_role, courses=courses)  # type: ignore[arg-type]
 
 
-@router.post("/users", status_code=201, tags=["users"])
+@router.post("/users", status_code=201, tags=["users"], responses=problems(
+    (403, "not an admin", "only admins can do this"),
+    (409, "name taken", "a user called 'alice' already exists")))
 def add_user(body: UserIn, admin: Admin, svc: Svc) -> TokenOut:
     """Create a user and their first token (admins). With ``course``, also enrol them."""
     with svc.store.write() as s:
@@ -68,7 +71,8 @@ def add_user(body: UserIn, admin: Admin, svc: Svc) -> TokenOut:
     return TokenOut(name=user.name, role=body.role, token=token)
 
 
-@router.get("/builtins", tags=["assignments"])
+@router.get("/builtins", tags=["assignments"], responses=problems(
+    (403, "not staff", "only instructors and admins can do this")))
 def builtins(user: Staff, svc: Svc) -> list[dict]:
     """The built-in assignments an instructor can add to a course by slug."""
     out = []
