@@ -20,12 +20,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import oracle
+from . import oracle, oracle_lr_schedules, oracle_rosenbrock
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-STARTER = ROOT / "assignments" / "fc-optim" / "starter"
-CASE_DIRS = (HERE / "cases", HERE / "real")
+CASES_DIR = HERE / "cases"
+REAL_DIR = HERE / "real"
+# slug -> the module with its TODOS and TODO_FILE (and, but for fc-optim, its CHECKS)
+SPECS = {"fc-optim": oracle, "lr-schedules": oracle_lr_schedules,
+         "rosenbrock": oracle_rosenbrock}
 KNOWN = HERE / "known_disagreements.txt"
 
 
@@ -36,6 +39,12 @@ class Case:
     name: str
     path: Path
     real: bool
+    slug: str = "fc-optim"
+
+    @property
+    def spec(self):  # noqa: ANN201 - a module
+        """The oracle module of this case's assignment."""
+        return SPECS[self.slug]
 
     def student_files(self) -> dict[str, bytes]:
         """The student's own files (relative path -> bytes)."""
@@ -43,9 +52,11 @@ class Case:
                 for p in sorted(self.path.rglob("*.py"))}
 
     def files(self) -> dict[str, bytes]:
-        """The submission as graded: the starter's nndl/ files under the student's own."""
-        files = {str(p.relative_to(STARTER)): p.read_bytes()
-                 for p in sorted((STARTER / "nndl").rglob("*.py"))}
+        """The submission as graded: the starter's files under the student's own."""
+        starter = ROOT / "assignments" / self.slug / "starter"
+        wanted = (starter / "nndl").rglob("*.py") if self.slug == "fc-optim" else \
+            starter.glob("*.py")
+        files = {str(p.relative_to(starter)): p.read_bytes() for p in sorted(wanted)}
         files.update(self.student_files())
         return files
 
@@ -56,12 +67,17 @@ class Case:
 
 
 def cases() -> list[Case]:
-    """Every case present: ours always, the real ones where they have been rebuilt."""
+    """Every case present: ours always (cases/<slug>/<case>/), the real ones (fc-optim) where
+    they have been rebuilt (real/<case>/)."""
     found = []
-    for base in CASE_DIRS:
+    for slug in SPECS:
+        base = CASES_DIR / slug
         if base.is_dir():
-            found += [Case(p.name, p, base.name == "real") for p in sorted(base.iterdir())
-                      if (p / "nndl").is_dir()]
+            found += [Case(f"{slug}/{p.name}", p, False, slug) for p in sorted(base.iterdir())
+                      if p.is_dir() and any(p.rglob("*.py"))]
+    if REAL_DIR.is_dir():
+        found += [Case(f"real/{p.name}", p, True) for p in sorted(REAL_DIR.iterdir())
+                  if (p / "nndl").is_dir()]
     return found
 
 
@@ -70,8 +86,8 @@ def authorship(case: Case) -> dict[str, str]:
     function or method) or ``starter`` (the file is the starter's)."""
     own = case.student_files()
     out = {}
-    for todo in oracle.TODOS:
-        rel = oracle.TODO_FILE[todo]
+    for todo in case.spec.TODOS:
+        rel = case.spec.TODO_FILE[todo]
         if rel not in own:
             out[todo] = "starter"
             continue
@@ -96,6 +112,7 @@ class Row:
     """One (case, TODO): the oracle's verdict beside the grader's."""
 
     case: str
+    slug: str
     todo: str
     authored: str
     oracle_ok: bool
@@ -131,18 +148,19 @@ def grade_case(case: Case, assignment, sandbox, settings) -> list[Row]:
     from grader.submission import files_submission
 
     files = case.files()
-    verdicts = oracle.judge(files)
+    verdicts = oracle.judge(files, case.spec.TODOS, case.slug)
     result = grade(assignment, files_submission(files, assignment, settings), sandbox, settings)
     if result.status != "graded":
         raise AssertionError(f"{case.name}: grading failed: {result.failure}")
     todos = {t.id: t for t in result.todos}
     authored = authorship(case)
     rows = []
-    for todo in oracle.TODOS:
+    for todo in case.spec.TODOS:
         t = todos[todo]
-        rows.append(Row(case.name, todo, authored[todo], verdicts[todo]["verdict"] == "correct",
-                        verdicts[todo]["why"], t.score >= t.max_score - 1e-9, t.score,
-                        t.max_score, t.feedback, [m.id for m in t.mistakes]))
+        rows.append(Row(case.name, case.slug, todo, authored[todo],
+                        verdicts[todo]["verdict"] == "correct", verdicts[todo]["why"],
+                        t.score >= t.max_score - 1e-9, t.score, t.max_score, t.feedback,
+                        [m.id for m in t.mistakes]))
     return rows
 
 
@@ -150,17 +168,20 @@ _WORKER: dict = {}
 
 
 def _init_worker() -> None:
-    from grader.assignments.loader import load_assignment
     from grader.config import Settings
     from grader.sandbox.process import ProcessSandbox
 
     settings = Settings()
-    _WORKER.update(settings=settings, assignment=load_assignment("fc-optim", settings),
-                   sandbox=ProcessSandbox(settings))
+    _WORKER.update(settings=settings, sandbox=ProcessSandbox(settings), assignments={})
 
 
 def _grade_in_worker(case: Case) -> list[Row]:
-    return grade_case(case, _WORKER["assignment"], _WORKER["sandbox"], _WORKER["settings"])
+    from grader.assignments.loader import load_assignment
+
+    loaded = _WORKER["assignments"]
+    if case.slug not in loaded:
+        loaded[case.slug] = load_assignment(case.slug, _WORKER["settings"])
+    return grade_case(case, loaded[case.slug], _WORKER["sandbox"], _WORKER["settings"])
 
 
 def grade_all(selected: list[Case] | None = None, workers: int | None = None) -> list[Row]:

@@ -569,14 +569,13 @@ def _statements(source: str) -> list[str]:
     return ["".join(lines[a - 1:b - 1]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
-def _load_tolerant(root: Path, short: str) -> tuple[types.ModuleType, int]:
-    """Load nndl/<short>.py statement by statement, skipping the statements that do not
+def load_tolerant(path: Path, name: str, package: str = "") -> tuple[types.ModuleType, int]:
+    """Load a student's module statement by statement, skipping the statements that do not
     compile or fail (a missing module such as scipy, a Python-2 print); returns the module
     and how many statements were skipped."""
-    path = root / "nndl" / f"{short}.py"
-    mod = types.ModuleType(f"nndl.{short}")
-    mod.__file__, mod.__package__ = str(path), "nndl"
-    sys.modules[mod.__name__] = mod
+    mod = types.ModuleType(name)
+    mod.__file__, mod.__package__ = str(path), package
+    sys.modules[name] = mod
     skipped = 0
     for chunk in _statements(path.read_text(errors="replace")):
         try:
@@ -592,6 +591,54 @@ def _load_tolerant(root: Path, short: str) -> tuple[types.ModuleType, int]:
     return mod, skipped
 
 
+def import_student(root: Path, name: str) -> tuple[types.ModuleType | None, str]:
+    """Import ``name`` (dotted, under ``root``) normally or else statement by statement;
+    (None, the error) when neither works."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return importlib.import_module(name), ""
+    except BaseException:  # noqa: BLE001
+        error = traceback.format_exc(limit=2)
+    with contextlib.suppress(Exception):
+        path = root / (name.replace(".", "/") + ".py")
+        return load_tolerant(path, name, name.rpartition(".")[0])[0], ""
+    sys.modules.pop(name, None)
+    return None, error
+
+
+def run_checks(checks: dict[str, Callable], mods: dict, todos: list[str], out: Path,
+               module_of: Callable[[str], str], prepare: Callable | None = None) -> None:
+    """Run each TODO's check with an alarm; write {todo: {verdict, why}} to ``out`` as it goes
+    (so a child that dies still leaves the verdicts before it)."""
+    signal.signal(signal.SIGALRM, _alarm)
+    verdicts: dict[str, dict] = {}
+    for todo in todos:
+        these = prepare(todo) if prepare else mods
+        module = module_of(todo)
+        if these.get(module) is None:
+            verdicts[todo] = {"verdict": "incorrect", "why": "import failed: " +
+                              str(these.get(f"{module}:error", ""))[-300:]}
+            out.write_text(json.dumps(verdicts))
+            continue
+        signal.alarm(TODO_SECONDS)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                checks[todo](these)
+            verdicts[todo] = {"verdict": "correct", "why": ""}
+        except Wrong as e:
+            verdicts[todo] = {"verdict": "incorrect", "why": str(e)}
+        except _Timeout:
+            verdicts[todo] = {"verdict": "incorrect", "why": f"timed out ({TODO_SECONDS} s)"}
+        except BaseException as e:  # noqa: BLE001 - a student's exception is a verdict
+            tb = traceback.extract_tb(e.__traceback__)[-1:]
+            where = f" at {Path(tb[0].filename).name}:{tb[0].lineno}" if tb else ""
+            verdicts[todo] = {"verdict": "incorrect", "why": f"{type(e).__name__}: {e}{where}"}
+        finally:
+            signal.alarm(0)
+        out.write_text(json.dumps(verdicts))
+    out.write_text(json.dumps(verdicts))
+
+
 def _import_all(root: Path, patched: bool) -> dict[str, types.ModuleType | None]:
     """Import the submission's nndl modules afresh; ``patched`` answers every block name with
     the oracle's implementation (and stands in for a layers module that fails to import)."""
@@ -600,23 +647,16 @@ def _import_all(root: Path, patched: bool) -> dict[str, types.ModuleType | None]
     importlib.invalidate_caches()
     mods: dict[str, types.ModuleType | None] = {}
     for short in ("layers", "layer_utils", "fc_net", "optim"):
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                mods[short] = importlib.import_module(f"nndl.{short}")
-        except BaseException:  # noqa: BLE001
-            mods[short] = None
-            with contextlib.suppress(Exception):
-                mods[short], _skipped = _load_tolerant(root, short)
-            if mods[short] is None and patched and short in ("layers", "layer_utils"):
+        mods[short], error = import_student(root, f"nndl.{short}")
+        if mods[short] is None:
+            if patched and short in ("layers", "layer_utils"):
                 stub = types.ModuleType(f"nndl.{short}")
                 stub.__dict__.update(BLOCKS)
                 stub.np = np
                 sys.modules[f"nndl.{short}"] = stub
                 mods[short] = stub
-            if mods[short] is None:
-                mods[f"{short}:error"] = traceback.format_exc(limit=2)  # type: ignore[assignment]
-        if mods[short] is None:
-            sys.modules.pop(f"nndl.{short}", None)
+            else:
+                mods[f"{short}:error"] = error  # type: ignore[assignment]
         if patched and mods[short] is not None:
             _answer_blocks(mods[short], short)
     return mods
@@ -640,41 +680,33 @@ def _patch_sandwich(mods, on: bool, originals: dict):
 
 
 def child(root: Path, out: Path, todos: list[str]) -> None:
-    """Judge each TODO of the submission in ``root``; write {todo: {verdict, why}} to ``out``."""
+    """Judge each fc-optim TODO of the submission in ``root``; write the verdicts to ``out``."""
     sys.path.insert(0, str(root))
     os.chdir(root)
-    signal.signal(signal.SIGALRM, _alarm)
-    verdicts: dict[str, dict] = {}
     plain = _import_all(root, patched=False)
     patched = _import_all(root, patched=True)
-    for todo in todos:
-        module = TODO_FILE[todo].split("/")[1][:-3]
-        mods = patched if todo in COMPOSITES else plain
-        if mods.get(module) is None:
-            verdicts[todo] = {"verdict": "incorrect", "why": "import failed: " +
-                              str(plain.get(f"{module}:error", ""))[-300:]}
-            continue
-        originals: dict = {}
+    originals: dict = {}
+
+    def prepare(todo: str) -> dict:
+        _patch_sandwich(patched, False, originals)
         if todo == "FullyConnectedNet.loss":
-            _patch_sandwich(mods, True, originals)
-        signal.alarm(TODO_SECONDS)
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                CHECKS[todo](mods)
-            verdicts[todo] = {"verdict": "correct", "why": ""}
-        except Wrong as e:
-            verdicts[todo] = {"verdict": "incorrect", "why": str(e)}
-        except _Timeout:
-            verdicts[todo] = {"verdict": "incorrect", "why": f"timed out ({TODO_SECONDS} s)"}
-        except BaseException as e:  # noqa: BLE001 - a student's exception is a verdict
-            tb = traceback.extract_tb(e.__traceback__)[-1:]
-            where = f" at {Path(tb[0].filename).name}:{tb[0].lineno}" if tb else ""
-            verdicts[todo] = {"verdict": "incorrect", "why": f"{type(e).__name__}: {e}{where}"}
-        finally:
-            signal.alarm(0)
-            _patch_sandwich(mods, False, originals)
-        out.write_text(json.dumps(verdicts))
-    out.write_text(json.dumps(verdicts))
+            _patch_sandwich(patched, True, originals)
+        return patched if todo in COMPOSITES else plain
+
+    run_checks(CHECKS, plain, todos, out, lambda t: TODO_FILE[t].split("/")[1][:-3], prepare)
+
+
+def child_flat(slug: str, root: Path, out: Path, todos: list[str]) -> None:
+    """Judge a one-module assignment (lr-schedules, rosenbrock, ...) with the checks of
+    ``oracle_<slug>.py``."""
+    sys.path.insert(0, str(root))
+    sys.path.append(str(Path(__file__).resolve().parent))
+    os.chdir(root)
+    sys.modules.setdefault("oracle", sys.modules["__main__"])  # one Wrong class for both
+    spec = importlib.import_module("oracle_" + slug.replace("-", "_"))
+    mod, error = import_student(root, spec.MODULE)
+    run_checks(spec.CHECKS, {spec.MODULE: mod, f"{spec.MODULE}:error": error}, todos, out,
+               lambda t: spec.MODULE)
 
 
 def child_python() -> str:
@@ -685,19 +717,21 @@ def child_python() -> str:
     return python if os.path.exists(python) else sys.executable
 
 
-def judge(files: dict[str, bytes], todos: list[str] | None = None) -> dict[str, dict]:
+def judge(files: dict[str, bytes], todos: list[str] | None = None,
+          slug: str = "fc-optim") -> dict[str, dict]:
     """Verdicts {todo: {"verdict": "correct"|"incorrect", "why"}} for a submission's files
-    (relative path -> contents), judged in a child process."""
+    (relative path -> contents) of assignment ``slug``, judged in a child process."""
     todos = todos or TODOS
     with tempfile.TemporaryDirectory(prefix="oracle-") as tmp:
         root = Path(tmp) / "sub"
         for rel, data in files.items():
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_bytes(data)
-        (root / "nndl" / "__init__.py").touch()
+        if slug == "fc-optim":
+            (root / "nndl" / "__init__.py").touch()
         out = Path(tmp) / "verdicts.json"
         try:
-            subprocess.run([child_python(), __file__, "--child", str(root), str(out),
+            subprocess.run([child_python(), __file__, "--child", slug, str(root), str(out),
                             ",".join(todos)], timeout=CHILD_SECONDS, capture_output=True,
                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
                                 "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
@@ -711,5 +745,10 @@ def judge(files: dict[str, bytes], todos: list[str] | None = None) -> dict[str, 
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4].split(","))
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        _slug, _root, _out, _todos = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), \
+            sys.argv[5].split(",")
+        if _slug == "fc-optim":
+            child(_root, _out, _todos)
+        else:
+            child_flat(_slug, _root, _out, _todos)

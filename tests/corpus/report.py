@@ -13,10 +13,9 @@ import time
 from collections import defaultdict
 
 from . import corpus
-from .oracle import TODOS
 
 
-def table(rows: list[corpus.Row]) -> str:
+def table(rows: list[corpus.Row], todos: list[str]) -> str:
     """A text table: per TODO, cases written, oracle-correct, grader full marks, agreement."""
     per: dict[str, list[corpus.Row]] = defaultdict(list)
     for r in rows:
@@ -24,7 +23,7 @@ def table(rows: list[corpus.Row]) -> str:
             per[r.todo].append(r)
     lines = [f"{'TODO':28} {'written':>7} {'oracle ok':>9} {'grader full':>11} {'agree':>9}"]
     total = agree = 0
-    for todo in TODOS:
+    for todo in todos:
         rs = per[todo]
         n, a = len(rs), sum(r.agree for r in rs)
         total, agree = total + n, agree + a
@@ -48,7 +47,12 @@ def main() -> None:
     rows = corpus.grade_all(selected, args.workers)
     print(f"{len(selected)} cases ({sum(c.real for c in selected)} real, "
           f"{sum(not c.real for c in selected)} ours) graded in {time.monotonic() - t0:.0f} s\n")
-    print(table(rows))
+    for slug, spec in corpus.SPECS.items():
+        for real in (True, False):
+            these = [r for r in rows if r.slug == slug and r.case.startswith("real/") == real]
+            if these:
+                print(f"{slug}, {'real student code' if real else 'our pattern cases'}:")
+                print(table(these, spec.TODOS) + "\n")
     known = corpus.known_disagreements()
     bad = [r for r in rows if not r.agree]
     print(f"\n{len(bad)} disagreement(s)" + (":" if bad else ""))

@@ -40,10 +40,20 @@ def test_the_corpus_has_our_pattern_cases():
     assert len(ours) >= 8, [c.name for c in ours]
 
 
+def test_every_oracle_covers_its_assignment_s_todos():
+    from grader.assignments.loader import load_assignment
+    from grader.config import Settings
+
+    for slug, spec in corpus.SPECS.items():
+        manifest = load_assignment(slug, Settings()).manifest
+        assert sorted(spec.TODOS) == sorted(t.id for t in manifest.todos), slug
+        assert any(c.slug == slug for c in CASES), f"no case for {slug}"
+
+
 def test_known_disagreements_name_existing_todos_with_reasons():
-    from .oracle import TODOS
+    todos = {t for spec in corpus.SPECS.values() for t in spec.TODOS}
     for (case, todo), reason in corpus.known_disagreements().items():
-        assert todo in TODOS, todo
+        assert todo in todos, todo
         assert reason, f"{case} {todo}: no reason given"
 
 
@@ -59,6 +69,8 @@ def test_grader_agrees_with_the_oracle(case, rows):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_a_block_bug_is_not_charged_to_a_right_composite(case, rows):
     by_todo = {r.todo: r for r in rows[case.name]}
+    if case.slug != "fc-optim":
+        return
     for composite, blocks in COMPOSITE_BLOCKS.items():
         c = by_todo[composite]
         broken = [b for b in blocks if not by_todo[b].oracle_ok]
