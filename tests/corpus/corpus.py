@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import oracle, oracle_lr_schedules, oracle_rosenbrock
+from . import oracle, oracle_lr_schedules, oracle_mlp_backprop, oracle_rosenbrock
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -28,7 +28,7 @@ CASES_DIR = HERE / "cases"
 REAL_DIR = HERE / "real"
 # slug -> the module with its TODOS and TODO_FILE (and, but for fc-optim, its CHECKS)
 SPECS = {"fc-optim": oracle, "lr-schedules": oracle_lr_schedules,
-         "rosenbrock": oracle_rosenbrock}
+         "rosenbrock": oracle_rosenbrock, "mlp-backprop": oracle_mlp_backprop}
 KNOWN = HERE / "known_disagreements.txt"
 
 
