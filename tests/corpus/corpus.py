@@ -20,7 +20,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import oracle, oracle_lr_schedules, oracle_mlp_backprop, oracle_rosenbrock
+from . import (
+    oracle,
+    oracle_dnn_optimizers,
+    oracle_lr_schedules,
+    oracle_mlp_backprop,
+    oracle_rosenbrock,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -28,7 +34,8 @@ CASES_DIR = HERE / "cases"
 REAL_DIR = HERE / "real"
 # slug -> the module with its TODOS and TODO_FILE (and, but for fc-optim, its CHECKS)
 SPECS = {"fc-optim": oracle, "lr-schedules": oracle_lr_schedules,
-         "rosenbrock": oracle_rosenbrock, "mlp-backprop": oracle_mlp_backprop}
+         "rosenbrock": oracle_rosenbrock, "mlp-backprop": oracle_mlp_backprop,
+         "dnn-optimizers": oracle_dnn_optimizers}
 KNOWN = HERE / "known_disagreements.txt"
 
 
@@ -79,6 +86,29 @@ def cases() -> list[Case]:
         found += [Case(f"real/{p.name}", p, True) for p in sorted(REAL_DIR.iterdir())
                   if (p / "nndl").is_dir()]
     return found
+
+
+def intended_wrong(case: Case) -> set[str]:
+    """The TODOs one of our cases gets wrong on purpose (its WRONG.txt)."""
+    path = case.path / "WRONG.txt"
+    if not path.exists():
+        return set()
+    return {line.strip() for line in path.read_text().splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def manifest_errors() -> dict[str, str]:
+    """slug -> why its manifest does not load here (dnn-optimizers until conv-dnn lands)."""
+    from grader.assignments.loader import load_assignment
+    from grader.config import Settings
+
+    errors = {}
+    for slug in SPECS:
+        try:
+            load_assignment(slug, Settings())
+        except Exception as e:  # noqa: BLE001 - any failure to load is reported as such
+            errors[slug] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+    return errors
 
 
 def authorship(case: Case) -> dict[str, str]:

@@ -16,7 +16,8 @@ from . import corpus
 
 pytestmark = pytest.mark.sandbox
 
-CASES = corpus.cases()
+UNLOADABLE = corpus.manifest_errors()
+CASES = [c for c in corpus.cases() if c.slug not in UNLOADABLE]
 COMPOSITE_BLOCKS = {
     "affine_relu_forward": ["affine_forward", "relu_forward"],
     "affine_relu_backward": ["affine_forward", "relu_forward", "affine_backward",
@@ -35,9 +36,10 @@ def rows(process_sandbox) -> dict[str, list[corpus.Row]]:
     return out
 
 
-def test_the_corpus_has_our_pattern_cases():
-    ours = [c for c in CASES if not c.real]
-    assert len(ours) >= 8, [c.name for c in ours]
+def test_the_corpus_has_our_pattern_cases_for_every_assignment():
+    ours = [c for c in corpus.cases() if not c.real]
+    assert {c.slug for c in ours} == set(corpus.SPECS)
+    assert len([c for c in ours if c.slug == "fc-optim"]) >= 8
 
 
 def test_every_oracle_covers_its_assignment_s_todos():
@@ -45,6 +47,8 @@ def test_every_oracle_covers_its_assignment_s_todos():
     from grader.config import Settings
 
     for slug, spec in corpus.SPECS.items():
+        if slug in UNLOADABLE:
+            continue  # tests/corpus/test_pending.py reports it
         manifest = load_assignment(slug, Settings()).manifest
         assert sorted(spec.TODOS) == sorted(t.id for t in manifest.todos), slug
         assert any(c.slug == slug for c in CASES), f"no case for {slug}"
