@@ -21,15 +21,16 @@ def table(rows: list[corpus.Row], todos: list[str]) -> str:
     for r in rows:
         if r.authored == "student":
             per[r.todo].append(r)
-    lines = [f"{'TODO':28} {'written':>7} {'oracle ok':>9} {'grader full':>11} {'agree':>9}"]
+    width = max(len(t) for t in [*todos, "TODO"]) + 1
+    lines = [f"{'TODO':{width}} {'written':>7} {'oracle ok':>9} {'grader full':>11} {'agree':>9}"]
     total = agree = 0
     for todo in todos:
         rs = per[todo]
         n, a = len(rs), sum(r.agree for r in rs)
         total, agree = total + n, agree + a
-        lines.append(f"{todo:28} {n:7d} {sum(r.oracle_ok for r in rs):9d} "
+        lines.append(f"{todo:{width}} {n:7d} {sum(r.oracle_ok for r in rs):9d} "
                      f"{sum(r.grader_ok for r in rs):11d} {a:5d}/{n:<3d}")
-    lines.append(f"{'all':28} {total:7d} {'':9} {'':11} {agree:5d}/{total:<3d}")
+    lines.append(f"{'all':{width}} {total:7d} {'':9} {'':11} {agree:5d}/{total:<3d}")
     return "\n".join(lines)
 
 
@@ -41,8 +42,11 @@ def main() -> None:
     group.add_argument("--ours-only", action="store_true")
     ap.add_argument("--workers", type=int, default=None)
     args = ap.parse_args()
-    selected = [c for c in corpus.cases()
-                if not (args.real_only and not c.real) and not (args.ours_only and c.real)]
+    unloadable = corpus.manifest_errors()
+    for slug, why in unloadable.items():
+        print(f"{slug}: not graded, its manifest does not load here ({why})")
+    selected = [c for c in corpus.cases() if c.slug not in unloadable
+                and not (args.real_only and not c.real) and not (args.ours_only and c.real)]
     t0 = time.monotonic()
     rows = corpus.grade_all(selected, args.workers)
     print(f"{len(selected)} cases ({sum(c.real for c in selected)} real, "
