@@ -1,0 +1,62 @@
+import numpy as np
+
+
+def rosenbrock(x, y):
+    """The Rosenbrock function (1 - x)**2 + 100 * (y - x**2)**2 (given).
+
+    x and y may be numbers or arrays of the same shape (e.g. from
+    np.meshgrid, for a contour plot); the result has their shape.
+    """
+    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+
+
+def rosenbrock_grad(params):
+    """Gradient of rosenbrock at params = (x, y), as an array of shape (2,) (given)."""
+    x, y = params
+    return np.array([-2 * (1 - x) - 400 * x * (y - x ** 2), 200 * (y - x ** 2)])
+
+
+def distance_to_minimum(param_traj):
+    """Distance of each row (x, y) of a trajectory to the minimum (1, 1) (given).
+
+    Input: param_traj of shape (n + 1, 2). Returns an array of shape (n + 1,).
+    Plot np.log10 of it against the step number for the error curves.
+    """
+    return np.linalg.norm(np.asarray(param_traj) - np.array([1.0, 1.0]), axis=1)
+
+
+def gd(grad, init, n_epochs=1000, eta=10**-4):
+    traj = [list(init)]
+    x, y = init
+    for j in range(n_epochs):
+        gx, gy = grad(np.array([x, y]))
+        x, y = x - eta * gx, y - eta * gy
+        traj.append([x, y])
+    return np.array(traj)
+
+
+def gd_with_mom(grad, init, n_epochs=5000, eta=10**-4, beta=0.9, gamma=0.9):
+    params = np.array(init, dtype=float)
+    param_traj = np.zeros([n_epochs + 1, 2])
+    param_traj[0, ] = init
+    v = np.zeros(2)
+    for j in range(n_epochs):
+        v = gamma * v + np.array(grad(params))
+        params -= eta * v
+        param_traj[j + 1, ] = params
+    return param_traj
+
+
+def adams(grad, init, n_epochs=5000, eta=10**-4, gamma=0.9, beta=0.99, epsilon=10**-8):
+    params = np.array(init, dtype=float)
+    param_traj = np.zeros([n_epochs + 1, 2])
+    param_traj[0, ] = init
+    m = np.zeros(2)
+    s = np.zeros(2)
+    for t in range(1, n_epochs + 1):
+        g = np.array(grad(params))
+        m = gamma * m + (1 - gamma) * g
+        s = beta * s + (1 - beta) * g ** 2
+        params = params - eta * (m / (1 - gamma ** t)) / (np.sqrt(s / (1 - beta ** t)) + epsilon)
+        param_traj[t, ] = params
+    return param_traj
