@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import safe_ast
 from .notebook_constants import ConstantChecker, NotKept
 from .notebook_names import bound_names, scan_names, statement_kind
 
@@ -236,7 +237,7 @@ class _Reducer:
         text = "\n".join(lines)
         try:
             with _no_cyclic_gc():
-                tree = ast.parse(text)
+                tree = safe_ast.parse(text)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             line = getattr(exc, "lineno", None)
             msg = getattr(exc, "msg", None) or str(exc) or type(exc).__name__

@@ -22,6 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import safe_ast
 from .assignments.loader import Assignment
 
 
@@ -45,7 +46,7 @@ def function_code(source: str, qualname: str) -> str:
     """The source of function ``qualname`` in ``source`` without its docstring ('' if the
     module does not parse or has no such function)."""
     try:
-        tree = ast.parse(source)
+        tree = safe_ast.parse(source)
     except (SyntaxError, ValueError):
         return ""
     node = _find(tree, qualname)

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import safe_ast
 from .assignments.loader import Assignment
 from .config import Settings
 
@@ -250,7 +251,7 @@ def _code_of(data: bytes) -> str | None:
     """A canonical dump of the module's AST without docstrings (None if it does not
     parse); the empty string for a module with no code (comments, docstrings, blanks)."""
     try:
-        tree = ast.parse(data.decode("utf-8"))
+        tree = safe_ast.parse(data.decode("utf-8"))
     except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError, RecursionError):
         return None
     for node in ast.walk(tree):

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import safe_ast
 from ..config import Settings, get_settings
 from .manifest import Manifest, load_manifest, module_of
 
@@ -111,7 +112,7 @@ def extract_definitions(source: str, names: list[str], filename: str) -> str:
     Raises:
         AssignmentError: a name is not defined at the top level of ``source``.
     """
-    tree = ast.parse(source, filename=filename)
+    tree = safe_ast.parse(source, filename=filename)
     lines = source.splitlines(keepends=True)
     chunks = {}
     for node in tree.body:

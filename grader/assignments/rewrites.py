@@ -19,6 +19,7 @@ import ast
 import copy
 from dataclasses import dataclass
 
+from .. import safe_ast
 from .loader import Assignment, AssignmentError
 from .manifest import Todo
 from .variants import splice
@@ -137,7 +138,7 @@ def generated(assignment: Assignment) -> list[Rewrite]:
             continue
         qual = todo.target or todo.id
         source = base[todo.file].decode()
-        tree = ast.parse(source)
+        tree = safe_ast.parse(source)
         fn = _find(tree, qual)
         if fn is None:
             raise AssignmentError(f"{todo.file}: no {qual} in the reference")

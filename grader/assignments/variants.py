@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
+from .. import safe_ast
 from .loader import Assignment, AssignmentError
 from .manifest import Variant
 
@@ -31,8 +32,8 @@ def splice(target_source: str, replacement_source: str, filename: str = "<target
     Raises:
         AssignmentError: a replaced name does not exist in the target.
     """
-    target = ast.parse(target_source, filename=filename)
-    repl = ast.parse(replacement_source)
+    target = safe_ast.parse(target_source, filename=filename)
+    repl = safe_ast.parse(replacement_source)
     lines = target_source.splitlines(keepends=True)
     repl_lines = replacement_source.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
