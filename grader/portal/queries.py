@@ -18,8 +18,9 @@ from ..scoring.penalties import final_score
 from ..service.schemas import SubmissionSummary
 from ..service.views import penalty_of, submission_lines
 from ..store.extensions import effective_policy, extension_of
+from ..store.grades import counted_per_student
 from ..store.models import Assignment, Course, Grading, Submission, User
-from ..store.submissions import count_of, current_grading, latest_per_student, result_json
+from ..store.submissions import count_of, current_grading, result_json
 from ..store.users import members
 from .stats import ClassStats, Outcome, class_stats, outcome_of
 
@@ -74,7 +75,7 @@ def course_lines(s: Session, course: Course, rows: list[Assignment], user: User,
         if instructor:
             line.submissions = s.scalar(select(func.count(Submission.id)).where(
                 Submission.assignment_id == row.id)) or 0
-            latest = latest_per_student(s, row)
+            latest = counted_per_student(s, row)
             line.students = len(latest)
             scores = [sub.score for _, sub in latest
                       if sub.status == "graded" and sub.score is not None]
@@ -122,7 +123,7 @@ def parse_report(text: str) -> tuple[list[tuple[bool, str]], str]:
 def dashboard(s: Session, course: Course, row: Assignment) -> Dashboard:
     """Class statistics, every submission (newest first) and the validation report."""
     outcomes = []
-    for _, sub in latest_per_student(s, row):
+    for _, sub in counted_per_student(s, row):
         g = current_grading(s, sub)
         if g is not None:
             outcomes.append(OUTCOMES.get(s, g))

@@ -8,7 +8,9 @@ compares the migrated database with these models).
 - ``Course`` and ``Enrollment`` (a user's role in one course: ``instructor`` or ``student``).
 - ``Assignment``: a built-in (by slug) or an uploaded bundle (its validated folder, fixtures
   included, stored as a zip so any worker can materialise it), with its due date, late policy,
-  submission limit and whether hidden checks' details are released.
+  submission limit, whether hidden checks' details are released, and which submission of a
+  student counts (``submission_policy``: latest, best, or chosen by the student).
+- ``SubmissionChoice``: a student's chosen ("active") submission under the ``chosen`` policy.
 - ``Submission``: the student's files exactly as accepted (stored before the 202 answer), the
   attempt number and lateness at submission time, and the current result's summary.
 - ``Grading``: one result of grading a submission (the instructor view as JSON, the grader
@@ -169,6 +171,9 @@ class Assignment(Base):
     max_submissions: Mapped[int | None] = mapped_column(Integer, nullable=True)
     resubmission_penalty_percent: Mapped[float] = mapped_column(Float, default=0.0)
     hidden_released: Mapped[bool] = mapped_column(Boolean, default=False)
+    # which submission of a student counts: latest | best | chosen (``grader.store.grades``)
+    submission_policy: Mapped[str] = mapped_column(String(16), default="latest",
+                                                   server_default="latest")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()
@@ -196,6 +201,22 @@ class Submission(Base):
 
     user: Mapped[User] = relationship()
     assignment: Mapped[Assignment] = relationship()
+
+
+class SubmissionChoice(Base):
+    """The submission a student chose to count (policy ``chosen``; their "active
+    submission"). None chosen, or a newer submission made since: their latest counts."""
+
+    __tablename__ = "submission_choices"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id",
+                                                          ondelete="CASCADE"),
+                                               primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id",
+                                                          ondelete="CASCADE"), index=True)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Grading(Base):
