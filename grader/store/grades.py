@@ -151,3 +151,12 @@ def clear_choice(s: Session, row: Assignment, user_id: int) -> None:
     """Forget a student's chosen submission (a new submission becomes the active one)."""
     s.execute(delete(SubmissionChoice).where(SubmissionChoice.assignment_id == row.id,
                                              SubmissionChoice.user_id == user_id))
+
+
+def counted_final(s: Session, row: Assignment, user_id: int
+                  ) -> tuple[Submission | None, float | None]:
+    """The counted submission of a student and its final score."""
+    sub = counted_submission(s, row, user_id)
+    if sub is None:
+        return None, None
+    return sub, final_of(sub, row, extension_of(s, row, user_id))

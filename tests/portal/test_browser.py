@@ -280,9 +280,8 @@ def test_course_tools_in_the_browser(playwright, portal_server, portal_tokens, s
         # classmate (by the API) hands in the same code as the student will
         from_lms(teacher, "p")
         assert "grace@b.edu" in teacher.page.inner_text("header")
-        r = admin.post("/api/v1/courses/br101/assignments/bundle",
-                       files={"bundle": ("b.zip", bundle_zip(tiny))}, data={"publish": "true"})
-        assert r.status_code == 201, r.text
+        v = admin.upload_bundle("br101", bundle_zip(tiny), publish="true")
+        assert v["status"] == "passed", v
         assert admin.patch("/api/v1/courses/br101/assignments/tiny-sgd",
                            json={"due_at": "2031-01-01T00:00:00Z"}).status_code == 200
         r = admin.post("/api/v1/courses/br101/roster",
