@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
-from ..report.models import TodoResult
+from ..report.models import CheckResult, TodoResult
 from ..store.sessions import session_for
 from .auth import SESSION_COOKIE, Viewer
 
@@ -62,20 +63,51 @@ def score(value: float | None, digits: int = 2) -> str:
     return f"{round(value, digits):g}"
 
 
-def without_mistakes(todo: TodoResult) -> str:
-    """A TODO's feedback without its leading "Likely mistake: ..." sentence (the page shows
-    named mistakes on their own)."""
-    text = todo.feedback
+def _mistake_sentences(todo: TodoResult) -> list[re.Pattern[str]]:
+    """What a TODO's feedback says of each named mistake: the "Likely mistake ...: <name>.
+    <hint>" sentence and, per check, "looks like <name>." (the page says both once, on
+    its own)."""
+    out = []
     for m in todo.mistakes:
-        prefix = f"Likely mistake: {m.name} ({m.cases} failing check(s) match it). {m.hint} "
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-    return text
+        name, hint = re.escape(m.name), re.escape(m.hint)
+        out.append(re.compile(rf"Likely mistake.*?:\s*{name}\.\s*{hint}\s*"))
+        out.append(re.compile(rf"looks like {name}\.\s*"))
+    return out
+
+
+def without_mistakes(todo: TodoResult) -> str:
+    """A TODO's feedback without what it says of its named mistakes (the page shows named
+    mistakes on their own, once)."""
+    text = todo.feedback
+    for pattern in _mistake_sentences(todo):
+        text = pattern.sub("", text)
+    return text.strip()
+
+
+def check_lead(todo: TodoResult, check: CheckResult) -> str:
+    """A failing check's feedback without what the page says elsewhere: its TODO's named
+    mistake and the messages of its wrong outputs (listed under it)."""
+    text = check.feedback or ""
+    for pattern in _mistake_sentences(todo):
+        text = pattern.sub("", text)
+    found = [text.find(o.message) for o in check.outputs if not o.ok and o.message]
+    found = [i for i in found if i >= 0]
+    if found:
+        text = text[:min(found)]
+    return text.strip().rstrip(";").strip()
+
+
+def passed_line(todo: TodoResult) -> str:
+    """What a passed TODO's summary says: how many checks passed."""
+    n = len([c for c in todo.checks if c.status == "passed"])
+    return f"all {n} check{'s' if n != 1 else ''} passed" if n else "passed"
 
 
 templates.env.filters["when"] = when
 templates.env.filters["without_mistakes"] = without_mistakes
 templates.env.filters["score"] = score
+templates.env.filters["passed_line"] = passed_line
+templates.env.globals["check_lead"] = check_lead
 templates.env.globals["version"] = __version__
 templates.env.globals["messages"] = MESSAGES
 
