@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from .. import __version__
 from ..report.models import CheckResult, TodoResult
@@ -46,6 +47,10 @@ MESSAGES = {
     "released": "Override released: the grader's score counts again.",
     "request": "Regrade request sent: the course staff will answer here.",
     "answered": "Answer sent.",
+    "chosen": "Your active submission is changed: it is the one that counts now.",
+    "enrolled": "Roster enrolled.",
+    "removed": "The student is removed from the course (their submissions are kept).",
+    "token_reset": "A new token was made; the student's old course tokens no longer work.",
 }
 
 
@@ -54,6 +59,35 @@ def when(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+def remaining(value: datetime | None, now: datetime | None = None) -> str:
+    """Time left until ``value`` ("2 days 3 h left"), or how long ago it passed."""
+    if value is None:
+        return ""
+    seconds = (value - (now or datetime.now(UTC))).total_seconds()
+    if seconds >= 0:
+        return f"{_span(seconds)} left"
+    return f"passed {_span(-seconds)} ago"
+
+
+def local_time(value: datetime | None) -> Markup:
+    """A ``<time>`` element: UTC as text (the page's script shows it in the viewer's time
+    zone)."""
+    if value is None:
+        return Markup("—")
+    iso = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Markup('<time datetime="{}" data-local>{}</time>').format(iso, when(value))
 
 
 def score(value: float | None, digits: int = 2) -> str:
@@ -104,6 +138,8 @@ def passed_line(todo: TodoResult) -> str:
 
 
 templates.env.filters["when"] = when
+templates.env.filters["remaining"] = remaining
+templates.env.filters["local_time"] = local_time
 templates.env.filters["without_mistakes"] = without_mistakes
 templates.env.filters["score"] = score
 templates.env.filters["passed_line"] = passed_line
@@ -139,7 +175,8 @@ def error_page(request: Request, status: int, detail: str, viewer: Viewer | None
     """An error as a page: what went wrong and what to do."""
     if viewer is None:
         viewer = viewer_of(request)
-    titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Not now",
+    titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found",
+              405: "Not this way", 409: "Not now",
               413: "Too large", 422: "Cannot be used", 429: "Not yet"}
     return page(request, "error.html", viewer, status=status,
                 title=titles.get(status, "Something went wrong"), detail=detail)

@@ -72,6 +72,8 @@ class RosterLine(BaseModel):
 class RosterOut(BaseModel):
     course: str
     enrolled: list[RosterLine]
+    problems: list[str] = Field(default_factory=list, description="One sentence per line "
+                                "that was not enrolled (with its line number).")
 
 
 class AssignmentSettings(BaseModel):

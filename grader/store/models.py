@@ -21,6 +21,8 @@ compares the migrated database with these models).
 - ``Worker``: a grading process of the scale-out queue and its last heartbeat (admin view).
 - ``WebSession``: a signed-in browser of the web portal (the hash of its cookie, the token it
   signed in with, its CSRF secret, when it expires).
+- ``WebFlash``: what one page shows once after a form's redirect (a roster's new tokens),
+  encrypted with the session cookie's key.
 - ``Validation``: an uploaded bundle waiting for, or done with, its validation by a worker
   (fixtures built and ``grader check`` run in the sandbox): a queue of its own, with the same
   claims and leases as ``Job``; a bundle that passes becomes an ``Assignment``.
@@ -308,6 +310,20 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     user: Mapped[User] = relationship()
+
+
+class WebFlash(Base):
+    """Something a page shows once after a POST redirected to it (post-redirect-get): a
+    roster's new tokens. Encrypted with a key derived from the session's cookie, which is
+    never stored, so the row alone reveals nothing; read once, then deleted."""
+
+    __tablename__ = "web_flashes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("web_sessions.id", ondelete="CASCADE"),
+                                            index=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Validation(Base):

@@ -179,7 +179,8 @@ def test_students_cannot_open_instructor_pages(portal_server, alice, bob, teache
     course = alice.get("/courses/demo").text
     assert "Roster" not in course and "Upload an assignment bundle" not in course
     r = alice.get(f"{FC}/grades.csv")
-    assert r.status_code == 403 and "only instructors of course demo can do this" in r.text
+    assert r.status_code == 403 and "only instructors and TAs of course demo can do this" in \
+        r.text
     csrf = alice.csrf(FC)
     for path, data in ((f"{FC}/publish", {"published": "false"}),
                        (f"{FC}/settings", {"max_submissions": "1"}),
@@ -290,7 +291,8 @@ def test_settings_form(portal_server, teacher):
         "resubmission_penalty_percent": "1", "title": "Optimizers"})
     assert r.status_code == 303
     page = teacher.get(FC).text
-    assert "due 2030-01-15 23:59 UTC" in page and "<h1>Optimizers</h1>" in page
+    assert 'due <time datetime="2030-01-15T23:59:00Z" data-local>2030-01-15 23:59 UTC</time>' \
+        in page and "<h1>Optimizers</h1>" in page
     with portal_server.db() as db:
         assert db.execute("SELECT late_percent_per_day, late_cap_percent, late_days_accepted, "
                           "max_submissions, hidden_released FROM assignments WHERE "
@@ -303,20 +305,56 @@ def test_settings_form(portal_server, teacher):
 
 
 def test_roster_upload_hands_out_tokens(portal_server, teacher):
+    """Post-redirect-get: the upload redirects to a page that shows the new tokens once;
+    reloading it re-posts nothing and shows no token again."""
     csrf = teacher.csrf("/")
+    users = portal_server.count("users")
     r = teacher.post("/courses/demo/roster", data={"csrf_token": csrf},
                      files={"file": ("r.csv", b"name,role\ncarol\nalice\n")})
+    assert r.status_code == 303
+    shown = r.headers["location"]
+    assert shown.startswith("/courses/demo/roster/enrolled?flash=")
+    r = teacher.get(shown)
     assert r.status_code == 200
     tokens = re.findall(r'<code class="token">(gr_[^<]+)</code>', r.text)
     assert len(tokens) == 1  # carol is new to the course; alice is already in it
     assert "already in this course" in r.text and "data:text/csv;base64," in r.text
+    assert portal_server.count("users") == users + 1
+    again = teacher.get(shown)  # a reload: nothing posted, no token shown again
+    assert again.status_code == 200 and "gr_" not in again.text
+    assert "These tokens were shown once and are not kept" in again.text
+    assert portal_server.count("users") == users + 1
+    with portal_server.db() as db:
+        assert db.execute("SELECT count(*) FROM web_flashes").fetchone()[0] == 0
     carol = Browser(portal_server.url, tokens[0])
     assert "Demo course" in carol.get("/").text
+    # another session cannot read a flash
     r = teacher.post("/courses/demo/roster", data={"csrf_token": csrf},
-                     files={"file": ("r.csv", b"name\ndave\ndave\n")})
-    assert r.status_code == 422 and "roster line 3: &#39;dave&#39; is listed twice" in r.text
-    with portal_server.db() as db:
-        assert db.execute("SELECT count(*) FROM users WHERE name='dave'").fetchone()[0] == 0
+                     files={"file": ("r.csv", b"name\ndave\n")})
+    other = Browser(portal_server.url, portal_server.tokens()["instructor"])
+    assert "gr_" not in other.get(r.headers["location"]).text
+    assert re.search(r'<code class="token">gr_', teacher.get(r.headers["location"]).text)
+
+
+def test_roster_bad_lines_are_listed_and_the_others_enrolled(portal_server, teacher):
+    users = portal_server.count("users")
+    r = teacher.post("/courses/demo/roster", data={"csrf_token": teacher.csrf("/")},
+                     files={"file": ("r.csv", b"name\nerin2\nerin2\nbad name\n")})
+    assert r.status_code == 303
+    page = teacher.get(r.headers["location"]).text
+    problems = re.findall(r"<li>(roster line [^<]+)</li>", page)
+    assert problems == [
+        "roster line 3: &#39;erin2&#39; is listed twice (first on line 2); enrolled once",
+        "roster line 4: invalid user name &#39;bad name&#39;: use 1 to 64 characters: "
+        "letters, digits and _ . @ + -, starting with a letter or digit"]
+    assert len(re.findall(r'<code class="token">gr_', page)) == 1
+    assert portal_server.count("users") == users + 1
+    # a file that cannot be read is refused whole, on the course page
+    r = teacher.post("/courses/demo/roster", data={"csrf_token": teacher.csrf("/")},
+                     files={"file": ("r.csv", b"id\n1\n")})
+    assert r.status_code == 422
+    assert "the roster&#39;s first line must be a header with a &#39;name&#39; column" in r.text
+    assert portal_server.count("users") == users + 1
 
 
 def test_a_bundle_failing_validation_is_shown_and_not_stored(portal_server, teacher):

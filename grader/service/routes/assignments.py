@@ -103,11 +103,12 @@ def update_assignment(course: str, assignment: str, body: AssignmentSettings, us
 @router.get("/{assignment}/submissions")
 def list_assignment_submissions(course: str, assignment: str, user: Caller, svc: Svc
                                 ) -> list[SubmissionSummary]:
-    """Submissions to the assignment: all of them for instructors, one's own for students."""
+    """Submissions to the assignment: all of them for instructors and TAs, one's own for
+    students."""
     with svc.store.read() as s:
         seen = assignment_seen(s, course, assignment, user)
         assert seen.assignment is not None
-        return submission_lines(s, seen.assignment, None if seen.instructor else user)
+        return submission_lines(s, seen.assignment, None if seen.staff else user)
 
 
 @router.post("/{assignment}/regrade", status_code=202)
@@ -130,9 +131,9 @@ def regrade_all(course: str, assignment: str, body: RegradeIn, user: Caller, svc
 def export_grades(course: str, assignment: str, user: Caller, svc: Svc) -> PlainTextResponse:
     """Grades for an LMS gradebook (instructors): one line per student of the course, their
     counted submission (the assignment's ``submission_policy``), late and resubmission
-    penalties applied."""
+    penalties applied. Instructors and TAs."""
     with svc.store.read() as s:
-        seen = assignment_seen(s, course, assignment, user, instructor=True)
+        seen = assignment_seen(s, course, assignment, user, staff=True)
         assert seen.assignment is not None
         lines = gradebook(s, seen.course, seen.assignment)
     text = render_csv(lines)

@@ -1,5 +1,6 @@
 """Which submission counts: an assignment's ``submission_policy`` (latest, best, or chosen by
-the student) and the students' chosen ("active") submissions.
+the student) and the students' chosen ("active") submissions; and the portal's one-time
+flashes (a roster's tokens shown once after the form's redirect).
 
 Revision ID: 0007
 Revises: 0006 (fair queue and course tokens)
@@ -37,9 +38,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_submission_choices_submission_id'),
                               ['submission_id'], unique=False)
 
+    op.create_table(
+        'web_flashes',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('session_id', sa.Integer(), nullable=False),
+        sa.Column('payload', sa.LargeBinary(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['session_id'], ['web_sessions.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('web_flashes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_flashes_session_id'), ['session_id'],
+                              unique=False)
+
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('web_flashes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_flashes_session_id'))
+    op.drop_table('web_flashes')
     with op.batch_alter_table('submission_choices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_submission_choices_submission_id'))
     op.drop_table('submission_choices')
