@@ -168,7 +168,7 @@ class Figure:
                y: float | None = None) -> None:
         """Legend lines ``(css class, label)`` at the top right of the plot area."""
         # room for the labels at the phone's larger font (portal.css)
-        width = 44 + 10 * max((len(label) for _, label in items), default=0)
+        width = 44 + 11 * max((len(label) for _, label in items), default=0)
         x = x if x is not None else self.left + self.plot_w - width + 4
         y = y if y is not None else self.top + 16
         box_h = 22 * len(items) + 6

@@ -40,9 +40,8 @@ def people(portal_server, portal_tokens) -> dict[str, Browser]:
         "r.csv", b"name,role\ntools-sam,student\ntools-kim,student\ntools-tia,ta\n")})
     assert r.status_code == 200, r.text
     tokens = {e["name"]: e["token"] for e in r.json()["enrolled"]}
-    r = api.post("/api/v1/courses/tools/assignments/bundle",
-                 files={"bundle": ("b.zip", bundle_zip(TINY))}, data={"publish": "true"})
-    assert r.status_code == 201, r.text
+    v = api.upload_bundle("tools", bundle_zip(TINY), publish="true")
+    assert v["status"] == "passed", v
     r = api.patch("/api/v1/courses/tools/assignments/tiny-sgd",
                   json={"due_at": "2031-01-01T00:00:00Z"})
     assert r.status_code == 200, r.text
