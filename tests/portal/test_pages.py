@@ -425,3 +425,50 @@ def test_create_course_form(portal_server, teacher, alice):
         assert db.execute("SELECT count(*) FROM courses WHERE slug IN ('mine', 'Bad Slug')"
                           ).fetchone()[0] == 0
     assert alice.get("/courses/spring").status_code == 403
+
+
+# --- issue 16: error pages, starter, which submission counts, queue position ----------------
+
+
+def test_portal_errors_are_pages_and_api_errors_json(portal_server, alice):
+    r = alice.get("/courses/demo/no-such-page")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in r.text
+    assert "There is no page at /courses/demo/no-such-page." in r.text
+    r = alice.get("/courses/demo/roster")  # a form's target, opened as a page
+    assert r.status_code == 405 and "<h1>Not this way</h1>" in r.text
+    assert "/courses/demo/roster cannot be opened this way (GET)" in r.text
+    r = alice.get("/api/v1/no-such-thing")
+    assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+    r = alice.http.put("/api/v1/courses")
+    assert (r.status_code, r.json()) == (405, {"detail": "Method Not Allowed"})
+
+
+def test_starter_download(alice):
+    import io
+    import zipfile
+
+    r = alice.get(f"{FC}/starter.zip")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        assert "fc-optim/nndl/optim.py" in zf.namelist()
+        assert b"YOUR CODE HERE" in zf.read("fc-optim/nndl/optim.py")
+
+
+def test_choosing_needs_the_chosen_policy(portal_server, alice, teacher, alice_submission):
+    before = portal_server.count("submission_choices")
+    r = alice.post(f"{FC}/choose", data={"csrf_token": alice.csrf(FC),
+                                         "submission_id": str(alice_submission)})
+    assert r.status_code == 409
+    assert ("on fc-optim your latest submission counts; choosing a submission is only "
+            "possible when the instructor sets the policy to &#39;chosen&#39;") in r.text
+    assert portal_server.count("submission_choices") == before
+    assert "Your latest submission counts." in alice.get(FC).text
+    r = teacher.post(f"{FC}/settings", data={"csrf_token": teacher.csrf(FC),
+                                             "submission_policy": "first"})
+    assert r.status_code == 422
+    assert "submission_policy: Input should be &#39;latest&#39;, &#39;best&#39; or " \
+           "&#39;chosen&#39;" in r.text
+    with portal_server.db() as db:
+        assert db.execute("SELECT submission_policy FROM assignments WHERE "
+                          "slug='fc-optim'").fetchone() == ("latest",)
