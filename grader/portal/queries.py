@@ -18,7 +18,7 @@ from ..scoring.penalties import final_score
 from ..service.schemas import SubmissionSummary
 from ..service.views import penalty_of, submission_lines
 from ..store.extensions import effective_policy, extension_of
-from ..store.grades import counted_per_student
+from ..store.grades import counted_per_student, counted_submission
 from ..store.models import Assignment, Course, Grading, Submission, User
 from ..store.submissions import count_of, current_grading, result_json
 from ..store.users import members
@@ -85,9 +85,8 @@ def course_lines(s: Session, course: Course, rows: list[Assignment], user: User,
             limit = effective_policy(s, row, user).max_submissions
             if limit is not None:
                 line.left = max(0, limit - line.used)
-            line.latest = s.scalar(select(Submission).where(
-                Submission.assignment_id == row.id, Submission.user_id == user.id)
-                .order_by(Submission.id.desc()).limit(1))
+            # the submission that counts (the assignment's submission_policy)
+            line.latest = counted_submission(s, row, user.id)
             if line.latest is not None and line.latest.score is not None:
                 line.latest_final = final_score(
                     line.latest.score, penalty_of(line.latest, row,
