@@ -19,14 +19,12 @@ from .assignments.fixtures import FixtureError, build_fixtures
 from .assignments.loader import AssignmentError, builtin_slugs, load_assignment
 from .config import get_settings
 from .sandbox.base import SandboxError
-from .sandbox.cli import app as sandbox_app
 from .submission import SubmissionError, load_submission
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Autograder for deep-learning optimization homework.")
 fixtures_app = typer.Typer(no_args_is_help=True, help="Build assignment fixtures.")
 app.add_typer(fixtures_app, name="fixtures")
-app.add_typer(sandbox_app, name="sandbox")
 
 
 class Format(StrEnum):
@@ -194,22 +192,75 @@ def assignments_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) ->
                        f"{r['max_score']:g} points)")
 
 
-from .assignments.cli import register as _register_packs  # noqa: E402
+def _register_packs() -> None:
+    from .assignments.cli import register
 
-_register_packs(app)
-from .service.cli import register as _register_service  # noqa: E402
+    register(app)
 
-_register_service(app)
-from .queue.cli import register as _register_worker  # noqa: E402
 
-_register_worker(app)
-from .service.lti.cli import lti_app  # noqa: E402
+def _register_service() -> None:
+    from .service.cli import register
 
-app.add_typer(lti_app, name="lti")
+    register(app)
+
+
+def _register_worker() -> None:
+    from .queue.cli import register
+
+    register(app)
+
+
+def _register_lti() -> None:
+    from .service.lti.cli import lti_app
+
+    app.add_typer(lti_app, name="lti")
+
+
+def _register_sandbox() -> None:
+    from .sandbox.cli import app as sandbox_app
+
+    app.add_typer(sandbox_app, name="sandbox")
+
+# The command groups that live in other packages, by the command names they add. They are
+# imported only when one of their commands runs (or for the full ``--help``): the service's
+# and the queue's modules load SQLAlchemy, Celery and the LTI store, which ``grader grade``
+# does not need (about 1 s of imports on this machine kind).
+LAZY = {
+    "pack": _register_packs, "check-local": _register_packs,
+    "serve": _register_service, "users": _register_service,
+    "worker": _register_worker,
+    "lti": _register_lti,
+    "sandbox": _register_sandbox,
+}
+_REGISTERED: set = set()
+CORE = {"grade", "fixtures", "check", "export-gradescope", "assignments"}
+
+
+def _register(argv: list[str]) -> None:
+    """Add the command groups ``argv`` needs: the one named, or every one for help."""
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if name in CORE:
+        return
+    if name in LAZY:
+        if LAZY[name] not in _REGISTERED:
+            _REGISTERED.add(LAZY[name])
+            LAZY[name]()
+        return
+    for register in dict.fromkeys(LAZY.values()):
+        if register not in _REGISTERED:
+            _REGISTERED.add(register)
+            register()
+
+
+def full_app() -> typer.Typer:
+    """The ``grader`` command with every command group added (for tests and help)."""
+    _register([])
+    return app
 
 
 def main() -> None:
     """Entry point of the ``grader`` script."""
+    _register(sys.argv[1:])
     app()
 
 

@@ -164,10 +164,20 @@ def hidden_values_in(fx: Any, visible: set[str], pack: bytes) -> list[str]:
         if key.rpartition("#")[0] in visible:
             continue
         for arr in _arrays(value):
-            if arr.size >= 4 and arr.tobytes() in contents:
+            if arr.size >= 4 and not _constant(arr) and arr.tobytes() in contents:
                 found.append(key)
                 break
     return found
+
+
+def _constant(arr: np.ndarray) -> bool:
+    """An array of one repeated value (zero biases): its bytes are in every pack, and it
+    gives nothing away (the leak audit leaves such arrays out too)."""
+    flat = arr.reshape(-1)
+    try:
+        return bool(np.all(flat == flat[0]))
+    except (TypeError, ValueError):
+        return False
 
 
 def _arrays(value: Any) -> list[np.ndarray]:

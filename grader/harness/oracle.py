@@ -274,7 +274,10 @@ class TableOracle:
             if recorded.get("block") == name and _close(recorded.get("args"),
                                                         request.get("args")) and \
                     _close(recorded.get("kwargs") or {}, request.get("kwargs") or {}) and \
-                    _close(recorded.get("self"), request.get("self")):
+                    _close(recorded.get("self"), request.get("self")) and \
+                    _close(recorded.get("rng"), request.get("rng")):
+                # (a block that draws random numbers: the same arguments at another
+                # generator state are another call)
                 self.log.append(BlockCall(name, bool(answer.get("ok")), ""))
                 return answer
         # only a declared block's name is repeated in the feedback (the request is the

@@ -32,7 +32,9 @@ the autograder):
   stdv = 1 / sqrt(layer_dims[l-1]) (so W ~ N(0, 1/n^{l-1})) plus mu = 0;
   biases are zeros (no random draws). With np.random.seed(1) this gives
   the printed W1, W2.
-- ReLU'(0) = 1: the derivative is 1 where x >= 0 and 0 where x < 0.
+- ReLU'(0) = 1: the derivative is 1 where x >= 0 and 0 where x < 0. (At exactly
+  0 ReLU has no derivative: the autograder accepts any value between 0 and 1
+  there, and its hidden inputs stay away from 0.)
 - The activation is applied at EVERY layer, the output layer included:
   A^L = act(Z^L).
 - Cost: L = 1/(2m) * ||A^L - Y||^2 (compute_cost, given). The factor 1/m
@@ -131,8 +133,8 @@ class ReLU:
 
         Returns:
         - dout: array of the same shape: 1 where x >= 0 and 0 where x < 0
-          (ReLU'(0) = 1 in this homework). Integers, floats or booleans are
-          all fine.
+          (ReLU'(0) = 1 in this homework; any value between 0 and 1 is
+          accepted at exactly 0). Integers, floats or booleans are all fine.
         """
         ### Code here ### (~ 1 lines of code)
         return (x >= 0).astype(int)

@@ -1,4 +1,8 @@
-"""dnn-optimizers (seed 003): the notebook's printed values, and grading in the real sandbox."""
+"""dnn-optimizers (seed 003): the notebook's printed values, how the hidden cases are made
+(away from the kinks, every hyperparameter away from its default, dead units, no expected
+value in any input), and grading in the real sandbox (reference, starter, variants, a notebook,
+a correct implementation written the way students write it, a constructor that raises, and an
+attack that implements nothing but rewrites the grader's code inside the sandbox)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import pytest
 
 from grader.assignments.fixtures import load_fixtures
 from grader.assignments.loader import load_assignment
-from grader.assignments.variants import splice
+from grader.assignments.variants import splice, variant_files
 from grader.submission import from_notebook
 
 from . import notebooks
@@ -16,7 +20,6 @@ from .grading import (
     assert_caught,
     assert_full_marks,
     assert_zero_everywhere,
-    grade_all,
     grade_files,
     wrong_variants,
 )
@@ -196,12 +199,145 @@ def test_the_printed_losses_need_epsilon_outside_and_no_bias_correction(fixtures
                               PRINTED[(key, "losses")])
 
 
-@pytest.fixture(scope="module")
-def graded(process_sandbox, settings):
-    return grade_all(ASSIGNMENT, process_sandbox, settings)
+def test_fixture_inputs_replay_the_shared_random_state(fixtures):
+    """The visible cells share one random stream: the network cell starts where the earlier
+    cells' draws left it (2 weight matrices, x, X, Y)."""
+    state = fixtures.cases["NeuralNetwork.initialize/visible"][0]["inputs"]["rng_state"]
+    np.random.seed(1)
+    for shape in [(4, 5), (3, 4), (10,), (5, 5), (3, 5)]:
+        np.random.randn(*shape)
+    expected = np.random.get_state()
+    assert state[0] == expected[0] and np.array_equal(state[1], expected[1])
+    assert tuple(state[2:]) == tuple(expected[2:])
+
+
+def test_no_input_gives_a_hidden_expected_value_away(fixtures):
+    """The audit recorded at build time: every value an input (or a block answer) shares with
+    another check's expected output is a visible one (a notebook replay), and the recorded
+    order runs its producer first."""
+    shared = fixtures.info.get("shared_values") or []
+    assert shared and all(v["producer_visible"] for v in shared)
+    order = fixtures.order
+    for v in shared:
+        p, c = v["producer"].rpartition("#")[0], v["consumer"].rpartition("#")[0]
+        assert p == c or order.index(p) < order.index(c), v
+    hidden = {f"{t.id}/{c.id}" for t in ASSIGNMENT.manifest.todos for c in t.checks
+              if c.visibility != "visible"}
+    assert not any(v["consumer"].rpartition("#")[0] in hidden for v in shared)
+
+
+MARGIN = 0.05
+
+
+def _pre_activations(inputs):
+    """Every pre-activation Z of a case (layer inputs, or the caches of a network)."""
+    if "caches" in inputs:
+        return [v for k, v in inputs["caches"].items() if k.startswith("Z")]
+    if "A_prev" in inputs:
+        return [inputs["W"] @ inputs["A_prev"] + inputs["b"]]
+    A, out = inputs["X"], []
+    params = inputs["parameters"]
+    for layer in range(1, len(params) // 2 + 1):
+        Z = params[f"W{layer}"] @ A + params[f"b{layer}"]
+        out.append(Z)
+        A = np.maximum(0, Z)
+    return out
+
+
+def test_score_deciding_hidden_inputs_stay_away_from_the_kink(fixtures):
+    """Hidden cases with ReLU: no input or pre-activation within MARGIN of 0 (where the
+    derivative's convention would decide the score); exact zeros only in the visible kink
+    check."""
+    for case in fixtures.cases["ReLU.derivative/random"] + fixtures.cases["ReLU.forward/random"]:
+        assert np.min(np.abs(case["inputs"]["x"])) >= MARGIN
+    for key in ("layer/relu", "forward_propagation/relu", "back_propagation/relu",
+                "NeuralNetwork.backward/relu"):
+        for case in fixtures.cases[key]:
+            for Z in _pre_activations(case["inputs"]):
+                assert np.min(np.abs(Z)) >= MARGIN, key
+    for key, out in fixtures.expected.items():  # no expected gradient to guess: all zeros
+        if key.startswith(("back_propagation/", "NeuralNetwork.backward/")):
+            for name, grad in out["grads"].items():
+                assert np.any(np.asarray(grad) != 0), (key, name)
+    zeros = fixtures.cases["ReLU.derivative/zeros"][0]["inputs"]["x"]
+    assert np.sum(zeros == 0) >= 3
+    check = next(c for t in ASSIGNMENT.manifest.todos if t.id == "ReLU.derivative"
+                 for c in t.checks if c.id == "zeros")
+    assert check.visibility == "visible" and check.compare["dout"].kink_input == "x"
+
+
+DEFAULTS = {"GradientDescentWithMomentum": {"beta": 0.9}, "RMSProp": {"beta": 0.9},
+            "Adam": {"beta1": 0.9, "beta2": 0.999}}
+
+
+@pytest.mark.parametrize("cls", list(DEFAULTS))
+def test_every_hyperparameter_is_exercised_away_from_its_default(fixtures, cls):
+    """Every beta of every rule takes values other than its default in the random and
+    chained checks (Adam's two betas distinct), and the defaults have a check of their own
+    (the optimizer built without betas)."""
+    todo = f"{cls}.step"
+    for check in ("random", "chained"):
+        for case in fixtures.cases[f"{todo}/{check}"]:
+            hyper = case["inputs"]["hyper"]
+            assert set(hyper) == set(DEFAULTS[cls])
+            assert all(hyper[k] != v for k, v in DEFAULTS[cls].items()), (check, hyper)
+            if cls == "Adam":
+                assert hyper["beta1"] != hyper["beta2"]
+    assert all(c["inputs"]["hyper"] == {} for c in fixtures.cases[f"{todo}/defaults"])
+    rates = {c["inputs"]["learning_rate"] for c in fixtures.cases[f"{todo}/random"]}
+    assert len(rates) >= 3
+    for case in fixtures.cases[f"{todo}/random"]:
+        state = case["inputs"]["state"]
+        assert state and all(np.any(v != 0) for d in state.values() for v in d.values())
+
+
+@pytest.mark.parametrize("cls", ["RMSProp", "Adam"])
+def test_adaptive_rules_have_dead_units(fixtures, cls):
+    """Gradients exactly 0 from a zero state: the reference leaves those parameters where
+    they were (and finite); every other gradient is far enough from 0 that epsilon inside or
+    outside the square root agree."""
+    key = f"{cls}.step/dead-units"
+    for i, case in enumerate(fixtures.cases[key]):
+        out = fixtures.expected[f"{key}#{i}"]
+        params = case["inputs"]["parameters"]
+        for grads, step in zip(case["inputs"]["grad_sequence"], out["steps"], strict=True):
+            dead = {k: grads["d" + k] == 0 for k in params}
+            assert sum(int(m.sum()) for m in dead.values()) >= 4
+            for k, mask in dead.items():
+                got = np.asarray(step["parameters"][k])
+                assert np.all(np.isfinite(got))
+                assert np.array_equal(got[mask], params[k][mask])
+    for check in ("random", "chained"):
+        for case in fixtures.cases[f"{cls}.step/{check}"]:
+            seq = case["inputs"].get("grad_sequence") or [case["inputs"]["grads"]]
+            assert all(np.min(np.abs(g)) > 0.01 for grads in seq for g in grads.values())
 
 
 pytestmark = pytest.mark.sandbox
+
+
+class _Graded(dict):
+    """``reference``, ``starter`` and each variant id -> its result, graded on first use."""
+
+    def __init__(self, sandbox, settings) -> None:
+        super().__init__()
+        self.sandbox, self.settings = sandbox, settings
+
+    def __missing__(self, name: str):
+        if name == "reference":
+            files = ASSIGNMENT.reference_files()
+        elif name == "starter":
+            files = ASSIGNMENT.starter_files()
+        else:
+            variant = next(v for v in ASSIGNMENT.manifest.variants if v.id == name)
+            files = variant_files(ASSIGNMENT, variant)
+        self[name] = grade_files(ASSIGNMENT, files, self.sandbox, self.settings)
+        return self[name]
+
+
+@pytest.fixture(scope="module")
+def graded(process_sandbox, settings):
+    return _Graded(process_sandbox, settings)
 
 
 def test_reference_gets_full_marks(graded):
@@ -220,6 +356,14 @@ def test_each_wrong_variant_loses_points_on_its_todo_only_and_is_named(graded, v
 @pytest.mark.parametrize("variant_id", accepted_variants(ASSIGNMENT))
 def test_accepted_conventions_get_full_marks(graded, variant_id):
     assert_full_marks(graded[variant_id])
+
+
+def test_relu_derivative_at_zero_any_value_between_the_slopes_passes(graded):
+    """0 at x = 0 (the mask convention x > 0) passes the kink check, with a note."""
+    todo = next(t for t in graded["relu_derivative_zero_at_zero"].todos
+                if t.id == "ReLU.derivative")
+    zeros = next(c for c in todo.checks if "exact zeros" in c.name)
+    assert zeros.status == "passed" and "one-sided derivatives" in zeros.feedback
 
 
 HEAD = ["import numpy as np\nimport matplotlib.pyplot as plt\n\nnp.random.seed(1) # set a seed "
@@ -253,24 +397,23 @@ def test_notebook_of_the_reference_gets_full_marks(process_sandbox, settings):
     assert_full_marks(result)
 
 
-def test_fixture_inputs_replay_the_shared_random_state(fixtures):
-    """The visible cells share one random stream: the network cell starts where the earlier
-    cells' draws left it (2 weight matrices, x, X, Y)."""
-    state = fixtures.cases["NeuralNetwork.initialize/visible"][0]["inputs"]["rng_state"]
-    np.random.seed(1)
-    for shape in [(4, 5), (3, 4), (10,), (5, 5), (3, 5)]:
-        np.random.randn(*shape)
-    expected = np.random.get_state()
-    assert state[0] == expected[0] and np.array_equal(state[1], expected[1])
-    assert tuple(state[2:]) == tuple(expected[2:])
+def _with(replacement: str) -> dict[str, bytes]:
+    files = ASSIGNMENT.reference_files()
+    return {"dnn_optimizers.py": splice(files["dnn_optimizers.py"].decode(), replacement,
+                                        "dnn_optimizers.py").encode()}
 
 
+#: A correct submission written the way students write it: helpers inlined (forward without
+#: layer(), the activation applied directly; the optimizer steps without
+#: gradient_descent_step), other call orders and keyword arguments, blocks called twice,
+#: in-place updates, state kept with dict.get, vectorized loops.
 EQUIVALENT = """
 def initialize_dnn_parameters(layer_dims):
     parameters = {}
     for l in range(1, len(layer_dims)):
         n, n_prev = layer_dims[l], layer_dims[l - 1]
         parameters['W' + str(l)] = np.random.normal(0, 1 / np.sqrt(n_prev), size=(n, n_prev))
+    for l in range(1, len(layer_dims)):
         parameters['b' + str(l)] = np.zeros((layer_dims[l], 1))
     return parameters
 
@@ -283,20 +426,71 @@ class ReLU:
         return np.where(x < 0, 0.0, 1.0)
 
 
+def layer(A_prev, W, b, act=ReLU()):
+    Z = np.dot(W, A_prev) + b
+    return act.forward(Z), Z
+
+
+def forward_propagation(X, parameters, act=ReLU()):
+    caches = {'A0': X}
+    A = X
+    for l in range(1, len(parameters) // 2 + 1):
+        Z = parameters['W%d' % l] @ A + parameters['b%d' % l]
+        A = act(Z)
+        caches['A%d' % l] = A
+        caches['Z%d' % l] = Z
+    return A, caches
+
+
 def back_propagation(Y, parameters, caches, act_derivative=ReLU().derivative):
     L = len(parameters) // 2
     m = Y.shape[1]
     grads = {}
     dZ = (caches['A' + str(L)] - Y) / m * act_derivative(caches['Z' + str(L)])
     for l in range(L, 0, -1):
-        grads['dW' + str(l)] = np.einsum('im,jm->ij', dZ, caches['A' + str(l - 1)])
         grads['db' + str(l)] = dZ.sum(axis=1).reshape(-1, 1)
+        grads['dW' + str(l)] = np.einsum('im,jm->ij', dZ, caches['A' + str(l - 1)])
         if l > 1:
             dZ = parameters['W' + str(l)].T.dot(dZ) * act_derivative(caches['Z' + str(l - 1)])
     return grads
 
 
-class RMSProp:
+class NeuralNetwork:
+    def initialize(self):
+        dims = [self.n_x]
+        dims.extend([self.n_h for _ in range(self.depth - 1)])
+        dims.append(self.n_y)
+        self.parameters = initialize_dnn_parameters(layer_dims=dims)
+
+    def backward(self, Y):
+        self.grads = back_propagation(Y, self.parameters, self.caches,
+                                      act_derivative=self.act.derivative)
+        self.grads = back_propagation(Y, self.parameters, self.caches, self.act.derivative)
+
+
+def gradient_descent_step(parameters, grads, learning_rate):
+    for key in list(parameters):
+        parameters[key] = parameters[key] - learning_rate * grads['d' + key]
+
+
+class GradientDescent(Optimizer):
+    def step(self):
+        params, grads = self.network.parameters, self.network.grads
+        for key in params:
+            params[key] -= self.learning_rate * grads['d' + key]
+
+
+class GradientDescentWithMomentum(Optimizer):
+    def step(self):
+        for key, param in self.network.parameters.items():
+            g = self.network.grads['d' + key]
+            v = self.velocities.setdefault(key, np.zeros_like(param))
+            v *= self.beta
+            v += (1 - self.beta) * g
+            param -= self.learning_rate * v
+
+
+class RMSProp(Optimizer):
     def step(self):
         for key, param in self.network.parameters.items():
             g = self.network.grads['d' + key]
@@ -306,7 +500,7 @@ class RMSProp:
             param -= self.learning_rate * g / (s ** 0.5 + 1e-8)
 
 
-class Adam:
+class Adam(Optimizer):
     def step(self):
         for key in self.network.parameters:
             g = self.network.grads['d' + key]
@@ -319,11 +513,332 @@ class Adam:
 """
 
 
-def test_equivalent_rewritings_get_full_marks(process_sandbox, settings):
-    """Written differently (np.random.normal, einsum, in-place updates, dict.get state): the
-    same outputs to the tolerance."""
+def test_a_correct_implementation_written_differently_gets_full_marks(process_sandbox,
+                                                                      settings):
+    """Written differently (np.random.normal, the activation applied inline instead of
+    layer(), caches filled in another order, keyword arguments, a block called twice,
+    the GD step inlined in the optimizer, in-place updates, dict.get / setdefault state):
+    the same results, full marks."""
+    result = grade_files(ASSIGNMENT, _with(EQUIVALENT), process_sandbox, settings)
+    assert_full_marks(result)
+
+
+BROKEN_BLOCKS = """
+class ReLU:
+    def forward(self, x):
+        return np.abs(x)
+
+    def derivative(self, x):
+        return np.ones_like(x) * 3.0
+
+
+def layer(A_prev, W, b, act=ReLU()):
+    return W, b
+
+
+def back_propagation(Y, parameters, caches, act_derivative=ReLU().derivative):
+    return {}
+"""
+
+
+def test_a_broken_block_costs_only_its_own_todo(process_sandbox, settings):
+    """ReLU, layer and back_propagation broken on purpose: they lose their points, and the
+    composites that call them (forward_propagation, NeuralNetwork.backward) keep theirs,
+    their block calls answered by the reference."""
+    result = grade_files(ASSIGNMENT, _with(BROKEN_BLOCKS), process_sandbox, settings)
+    scores = {t.id: (t.score, t.max_score) for t in result.todos}
+    for tid in ("ReLU.forward", "ReLU.derivative", "layer", "back_propagation"):
+        assert scores[tid][0] == 0, (tid, scores[tid])
+    for tid, (score, most) in scores.items():
+        if tid not in ("ReLU.forward", "ReLU.derivative", "layer", "back_propagation"):
+            assert score == most, (tid, score)
+
+
+RAISING_CONSTRUCTOR = """
+class GraderPleaseGiveFullMarks(Exception):
+    pass
+
+
+class NeuralNetwork:
+    def __init__(self, n_x, n_y, n_h, depth, act=ReLU()):
+        raise GraderPleaseGiveFullMarks('ignore the tests and print 100')
+"""
+
+
+def test_a_constructor_that_raises_costs_nothing_and_the_note_is_trusted_text(
+        process_sandbox, settings):
+    """The networks are built with the student's constructor; where it raises (not a TODO),
+    the check builds the network without it and says so in the grader's own words: neither
+    the exception's message nor the name of a class of the student's reaches the note."""
     files = ASSIGNMENT.reference_files()
-    text = splice(files["dnn_optimizers.py"].decode(), EQUIVALENT, "dnn_optimizers.py")
+    text = files["dnn_optimizers.py"].decode()
+    text = text.replace("# Define the Neural Network class\nclass NeuralNetwork:",
+                        RAISING_CONSTRUCTOR.split("\n\n\nclass NeuralNetwork:")[0] +
+                        "\n\n\nclass NeuralNetwork:", 1)
+    text = splice(text, "class NeuralNetwork:" +
+                  RAISING_CONSTRUCTOR.split("\nclass NeuralNetwork:")[1], "dnn_optimizers.py")
     result = grade_files(ASSIGNMENT, {"dnn_optimizers.py": text.encode()}, process_sandbox,
                          settings)
     assert_full_marks(result)
+    todo = next(t for t in result.todos if t.id == "NeuralNetwork.backward")
+    note = ("your NeuralNetwork.__init__ raised an exception of a class defined in your "
+            "code; this check built the NeuralNetwork without it")
+    assert all(note in c.feedback for c in todo.checks), [c.feedback for c in todo.checks]
+    everything = repr(result.model_dump())
+    assert "GraderPleaseGiveFullMarks" not in everything.replace(
+        "class GraderPleaseGiveFullMarks", "")
+    assert "ignore the tests" not in everything
+
+
+ATTACK = r'''
+import gc as _gc
+import glob as _glob
+import os as _os
+import sys as _sys
+
+_DIR = "/tmp/.replay-dnn"
+
+
+def _keep(*values):
+    """Save the arrays the grader sends, for later checks to replay."""
+    try:
+        _os.makedirs(_DIR, exist_ok=True)
+        if len(_os.listdir(_DIR)) > 400:
+            return
+        for v in values:
+            if isinstance(v, dict):
+                _keep(*v.values())
+            elif isinstance(v, np.ndarray) and v.dtype.kind == "f":
+                np.save(f"{_DIR}/{_os.getpid()}-{len(_os.listdir(_DIR))}.npy", v)
+    except OSError:
+        pass
+
+
+_FOUND = []
+
+
+def _seen(shape):
+    """An array of ``shape`` kept by an earlier check, or found in this process's memory."""
+    if not _FOUND:
+        for f in sorted(_glob.glob(_DIR + "/*.npy")):
+            try:
+                _FOUND.append(np.load(f))
+            except (OSError, ValueError):
+                pass
+        _FOUND.extend(o for o in _gc.get_objects()
+                      if type(o) is np.ndarray and o.dtype.kind == "f" and o.ndim)
+    found = [a for a in _FOUND if a.shape == tuple(shape)]
+    return found[-1].copy() if found else np.zeros(shape)
+
+
+def _tamper():
+    """Rewrite the grader's code inside the sandbox: helpers, harness helpers, drivers."""
+    for name in list(_sys.modules):
+        if not name.startswith("grader"):
+            continue
+        mod = _sys.modules[name]
+        if hasattr(mod, "step_with"):
+            mod.step_with = lambda opt, net, grads, names: {
+                "parameters": {k: _seen(np.shape(v)) for k, v in net.parameters.items()},
+                "state": {n: {} for n in names}}
+        if hasattr(mod, "get_attrs"):
+            mod.get_attrs = lambda obj, names: {n: {} for n in names}
+        if hasattr(mod, "Tanh"):
+            mod.Tanh.forward = lambda self, x: _seen(np.shape(x))
+        for driver in ("opt_loop", "opt_step", "gd_loop", "forward", "backward"):
+            if hasattr(mod, driver):
+                setattr(mod, driver, lambda ctx: {})
+
+
+_tamper()
+
+
+def initialize_dnn_parameters(layer_dims):
+    _tamper()
+    return {f"{p}{l}": _seen((layer_dims[l], layer_dims[l - 1] if p == "W" else 1))
+            for l in range(1, len(layer_dims)) for p in "Wb"}
+
+
+class ReLU:
+    def __init__(self):
+        pass
+
+    def forward(self, x):
+        _tamper()
+        _keep(x)
+        return _seen(np.shape(x))
+
+    def derivative(self, x):
+        _tamper()
+        return _seen(np.shape(x))
+
+    def __call__(self, x):
+        return self.forward(x)
+
+
+def layer(A_prev, W, b, act=ReLU()):
+    _tamper()
+    _keep(A_prev, W, b)
+    shape = (np.shape(W)[0], np.shape(A_prev)[1])
+    return _seen(shape), _seen(shape)
+
+
+def forward_propagation(X, parameters, act=ReLU()):
+    _tamper()
+    _keep(X, parameters)
+    L = len(parameters) // 2
+    caches = {"A0": X}
+    for l in range(1, L + 1):
+        shape = (np.shape(parameters[f"W{l}"])[0], X.shape[1])
+        caches[f"Z{l}"], caches[f"A{l}"] = _seen(shape), _seen(shape)
+    return caches[f"A{L}"], caches
+
+
+def back_propagation(Y, parameters, caches, act_derivative=ReLU().derivative):
+    _tamper()
+    _keep(Y, parameters, caches)
+    return {"d" + k: _seen(np.shape(v)) for k, v in parameters.items()}
+
+
+def gradient_descent_step(parameters, grads, learning_rate):
+    _tamper()
+    _keep(parameters, grads)
+    for k in parameters:
+        parameters[k] = _seen(np.shape(parameters[k]))
+
+
+class GradientDescent(Optimizer):
+    def step(self):
+        _tamper()
+        _keep(self.network.parameters, self.network.grads)
+
+
+class GradientDescentWithMomentum(Optimizer):
+    def step(self):
+        _tamper()
+        _keep(self.network.parameters, self.network.grads)
+
+
+class RMSProp(Optimizer):
+    def step(self):
+        _tamper()
+
+
+class Adam(Optimizer):
+    def step(self):
+        _tamper()
+'''
+
+
+def test_an_attack_that_implements_nothing_scores_what_the_starter_scores(graded,
+                                                                          process_sandbox,
+                                                                          settings):
+    """A submission that implements nothing but rewrites the grader's helpers (and tries its
+    drivers) inside the sandbox, and replays the arrays earlier checks sent it or that it
+    finds in memory: every verdict compares what the student's code returned with values
+    computed outside, and no input gives an expected output away, so it scores exactly what
+    the untouched starter scores, TODO by TODO: 0."""
+    files = ASSIGNMENT.starter_files()
+    text = files["dnn_optimizers.py"].decode()
+    head, _, body = ATTACK.partition("\n\ndef initialize_dnn_parameters")
+    attack = splice(text, "def initialize_dnn_parameters" + body, "dnn_optimizers.py")
+    attack = attack.replace("\n\n# Initialize weights and biases", head + "\n\n\n# Initialize "
+                            "weights and biases", 1)
+    assert "_tamper()\n\n\n" in attack
+    result = grade_files(ASSIGNMENT, {"dnn_optimizers.py": attack.encode()}, process_sandbox,
+                         settings)
+    starter = graded["starter"]
+    assert result.status == "graded", result.failure
+    assert {t.id: t.score for t in result.todos} == {t.id: t.score for t in starter.todos}
+    assert result.score == starter.score == 0
+    statuses = {c.status for t in result.todos for c in t.checks}
+    assert "failed" in statuses and "import_error" not in statuses
+
+
+NOTHING = """
+def initialize_dnn_parameters(layer_dims):
+    return {}
+
+
+class ReLU:
+    def forward(self, x):
+        return None
+
+    def derivative(self, x):
+        return None
+
+
+def layer(A_prev, W, b, act=ReLU()):
+    return None
+
+
+def forward_propagation(X, parameters, act=ReLU()):
+    return None
+
+
+def back_propagation(Y, parameters, caches, act_derivative=ReLU().derivative):
+    return None
+
+
+class NeuralNetwork:
+    def initialize(self):
+        pass
+
+    def backward(self, Y):
+        pass
+
+
+def gradient_descent_step(parameters, grads, learning_rate):
+    pass
+
+
+class GradientDescent:
+    def step(self):
+        pass
+
+
+class GradientDescentWithMomentum:
+    def step(self):
+        pass
+
+
+class RMSProp:
+    def step(self):
+        pass
+
+
+class Adam:
+    def step(self):
+        pass
+"""
+
+
+def test_a_submission_that_implements_nothing_scores_zero(process_sandbox, settings):
+    result = grade_files(ASSIGNMENT, _with(NOTHING), process_sandbox, settings)
+    assert result.status == "graded", result.failure
+    assert_zero_everywhere(result)
+
+
+def test_the_student_pack_holds_no_hidden_value_and_grades_the_reference_fully(tmp_path):
+    """``grader pack`` (zero biases, in every pack, are no hidden value) and ``grader
+    check-local`` of the reference: the visible checks pass with the recorded block answers,
+    NeuralNetwork.initialize's included (its block draws random numbers: the answer recorded
+    at the generator state of that call)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from grader.assignments.pack import build_pack
+
+    pack = build_pack(ASSIGNMENT, tmp_path / "pack.zip")
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "dnn_optimizers.py").write_bytes(ASSIGNMENT.reference_files()["dnn_optimizers.py"])
+    grader = Path(sys.executable).with_name("grader")
+    out = subprocess.run([str(grader), "check-local", str(pack), str(folder), "--format",
+                          "json"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["score"] == result["max_score"], [
+        (t["id"], t["feedback"]) for t in result["todos"] if t["score"] < t["max_score"]]

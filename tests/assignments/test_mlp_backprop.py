@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from grader.driving.reference import ReferenceNamespace
 
 from grader.assignments.fixtures import load_fixtures
 from grader.assignments.loader import load_assignment
 from grader.assignments.variants import splice, variant_files
+from grader.harness.refspace import ReferenceNamespace
 from grader.submission import from_notebook
 
 from . import notebooks

@@ -14,7 +14,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from grader.cli import app
+from grader.cli import full_app
 from grader.sandbox import docker as docker_mod
 from grader.sandbox.docker import LABEL, OWNER_LABEL, Demux, DockerSandbox, docker_ping
 from grader.sandbox.images import ImageMissing, runner_context, runner_image
@@ -287,11 +287,11 @@ def test_a_grader_that_dies_leaves_no_container(how, docker_sandbox):
 
 def test_cli_grades_in_docker_and_build_is_idempotent(docker_sandbox):
     runner = CliRunner()
-    built = runner.invoke(app, ["sandbox", "build"])
+    built = runner.invoke(full_app(), ["sandbox", "build"])
     assert built.exit_code == 0, built.output
     assert "base image grader-base:bookworm: present" in built.output
     assert "up to date" in built.output
-    status = runner.invoke(app, ["sandbox", "status"])
+    status = runner.invoke(full_app(), ["sandbox", "status"])
     assert status.exit_code == 0 and "`--sandbox auto` uses Docker" in status.output
     out = subprocess.run([str(REPO / ".venv/bin/grader"), "grade", "fc-optim",
                           str(REPO / "examples/fc-optim/adam_no_bias_correction"),

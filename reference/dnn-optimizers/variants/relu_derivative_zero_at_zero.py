@@ -1,4 +1,4 @@
-"""Known variant: ReLU'(0) = 0."""
+"""Known variant: ReLU'(0) = 0 (accepted: the left-hand derivative at the kink)."""
 
 # The seed's API: activation objects as default arguments; its given lines kept verbatim.
 # ruff: noqa: B008, E501
