@@ -472,3 +472,32 @@ def test_choosing_needs_the_chosen_policy(portal_server, alice, teacher, alice_s
     with portal_server.db() as db:
         assert db.execute("SELECT submission_policy FROM assignments WHERE "
                           "slug='fc-optim'").fetchone() == ("latest",)
+
+
+def test_token_reset_in_the_portal(portal_server, teacher):
+    """The instructor resets a student's token: the new one is shown once (post-redirect-
+    get), the old one stops working; an instructor's token is not reset here."""
+    r = teacher.post("/courses/demo/roster", data={"csrf_token": teacher.csrf("/")},
+                     files={"file": ("r.csv", b"name\nresetme\n")})
+    old = re.search(r'<code class="token">(gr_[^<]+)</code>',
+                    teacher.get(r.headers["location"]).text).group(1)
+    student = Browser(portal_server.url, old)
+    assert "Demo course" in student.get("/").text
+    r = teacher.post("/courses/demo/members/resetme/token",
+                     data={"csrf_token": teacher.csrf("/")})
+    assert r.status_code == 303
+    page = teacher.get(r.headers["location"]).text
+    assert "<h1>New token for resetme</h1>" in page
+    [new] = re.findall(r'<code class="token">(gr_[^<]+)</code>', page)
+    assert new != old
+    assert student.get("/").status_code == 303  # the old token's session ended
+    assert Browser(portal_server.url, None).sign_in(old).status_code == 401
+    assert "Demo course" in Browser(portal_server.url, new).get("/").text
+    assert "gr_" not in teacher.get(r.headers["location"]).text  # shown once
+    tokens = portal_server.count("tokens")
+    r = teacher.post("/courses/demo/members/instructor/token",
+                     data={"csrf_token": teacher.csrf("/")})
+    assert r.status_code == 409
+    assert ("&#39;instructor&#39; is an instructor of demo; an admin makes instructors&#39; "
+            "tokens") in r.text
+    assert portal_server.count("tokens") == tokens

@@ -123,6 +123,7 @@ def roster_enrolled(request: Request, course: str, viewer: Page, svc: Svc,
     entries = data["entries"] if data else []
     return page(request, "roster_tokens.html", viewer, course=slug, entries=entries,
                 problems=data["problems"] if data else [], gone=data is None,
+                reset=bool(data and data.get("reset")),
                 csv_url=_tokens_csv(entries) if entries else "")
 
 
