@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .auth import CsrfRefused, SignInRequired, login_url
 from .render import HERE, error_page
@@ -42,3 +43,21 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> Response:
         return error_page(request, 403, CSRF_MESSAGE)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Unknown paths (404), wrong methods (405) and other HTTP errors: a page for the
+        portal, ``{"detail": ...}`` for the API (as FastAPI answers)."""
+        headers = getattr(exc, "headers", None)
+        if not wants_page(request):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = (f"There is no page at {request.url.path[:200]}. Check the address, or "
+                      "start again from your courses.")
+        elif exc.status_code == 405:
+            detail = (f"{request.url.path[:200]} cannot be opened this way ({request.method}):"
+                      " follow a link or use the page's form.")
+        page = error_page(request, exc.status_code, detail)
+        page.headers.update(headers or {})
+        return page

@@ -18,7 +18,15 @@ def pass_rate_chart(stats: ClassStats) -> Markup | None:
                  "it fully, partly, or not at all.", width=620,
                  height=row * len(stats.todos) + 90, margin=(34, 60, 50, label_w))
     fig.set_ranges((0, 1), (0, len(stats.todos)))
-    parts = []
+    # patterns besides colours: partly passed is hatched, failed cross-hatched
+    hatch, cross = f"{fig.uid}-hatch", f"{fig.uid}-cross"
+    parts = [f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
+             f'patternTransform="rotate(45)"><line class="hatch" x1="0" y1="0" x2="0" '
+             f'y2="6"/></pattern><pattern id="{cross}" width="6" height="6" '
+             f'patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line '
+             f'class="hatch" x1="0" y1="0" x2="0" y2="6"/><line class="hatch" x1="0" y1="0" '
+             f'x2="6" y2="0"/></pattern></defs>']
+    over = {"bar partial": hatch, "bar failed": cross}
     for i, t in enumerate(stats.todos):
         y = fig.top + i * row + 4
         x = fig.px(0)
@@ -29,6 +37,9 @@ def pass_rate_chart(stats: ClassStats) -> Markup | None:
                 parts.append(f'<rect class="{cls}" x="{x:.1f}" y="{y}" width="{w:.1f}" '
                              f'height="{row - 8}"><title>{escape(t.title)}: {n} '
                              f'{cls.split()[1]}</title></rect>')
+                if cls in over:
+                    parts.append(f'<rect fill="url(#{over[cls]})" x="{x:.1f}" y="{y}" '
+                                 f'width="{w:.1f}" height="{row - 8}"/>')
             x += w
         parts.append(f'<text class="tick" x="{fig.left - 8}" y="{y + row / 2:.1f}" '
                      f'text-anchor="end">{escape(t.todo[:28])}</text>')
@@ -40,7 +51,10 @@ def pass_rate_chart(stats: ClassStats) -> Markup | None:
     legend_y = 18
     items = [("bar passed", "passed"), ("bar partial", "partly"), ("bar failed", "failed")]
     fig.add("".join(f'<rect class="{cls}" x="{fig.left + 110 * k}" y="{legend_y - 9}" '
-                    f'width="12" height="10"/><text class="legend" x="{fig.left + 110 * k + 16}"'
+                    f'width="12" height="10"/>' + (
+                        f'<rect fill="url(#{over[cls]})" x="{fig.left + 110 * k}" '
+                        f'y="{legend_y - 9}" width="12" height="10"/>' if cls in over else "")
+                    + f'<text class="legend" x="{fig.left + 110 * k + 16}"'
                     f' y="{legend_y}">{label}</text>' for k, (cls, label) in enumerate(items)))
     return fig.render(fixed=True)
 

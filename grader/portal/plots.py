@@ -236,11 +236,11 @@ def wrong_elements_plot(check: CheckResult, out: OutputResult) -> Plot | None:
     height = int(r * cell + 50)
     fig = Figure(f"{check.name}: wrong elements of {out.path}",
                  f"Map of the {mask.size} elements of {out.path} (shape "
-                 f"{'x'.join(map(str, shape))}): filled cells are the "
+                 f"{'x'.join(map(str, shape))}): filled cells marked with a cross are the "
                  f"{int(mask.sum())} wrong ones.", width=max(width, 200), height=height,
                  margin=(10, 10, 40, 60))
     x0, y0 = fig.left, fig.top
-    cells = []
+    cells, crosses = [], []
     for i in range(r):
         for j in range(c):
             if not valid[i, j]:
@@ -248,14 +248,20 @@ def wrong_elements_plot(check: CheckResult, out: OutputResult) -> Plot | None:
             cls = "cell wrong" if grid[i, j] else "cell right"
             cells.append(f'<rect class="{cls}" x="{x0 + j * cell:.1f}" y="{y0 + i * cell:.1f}" '
                          f'width="{cell:.1f}" height="{cell:.1f}"/>')
+            if grid[i, j] and cell >= 6:  # a mark, not only a colour
+                a, b, d = x0 + j * cell + 1.5, y0 + i * cell + 1.5, cell - 3
+                crosses.append(f"M{a:.1f} {b:.1f}l{d:.1f} {d:.1f}M{a + d:.1f} {b:.1f}"
+                               f"l{-d:.1f} {d:.1f}")
     fig.add("".join(cells))
+    if crosses:
+        fig.add(f'<path class="cross" d="{"".join(crosses)}"/>')
     if pos is not None and 0 <= pos[0] < r and 0 <= pos[1] < c:
         fig.add(f'<rect class="worst" x="{x0 + pos[1] * cell:.1f}" '
                 f'y="{y0 + pos[0] * cell:.1f}" width="{cell:.1f}" height="{cell:.1f}"/>')
     fig.add(f'<text class="tick" x="{x0}" y="{y0 + r * cell + 16:.1f}">'
             f'{r} x {c}</text>')
     caption = (f"{int(mask.sum())} of {mask.size} elements of {out.path} are off "
-               f"(filled cells)" + (f"; the worst, at index {list(worst)}, is outlined"
+               f"(filled, crossed cells)" + (f"; the worst, at index {list(worst)}, is outlined"
                                     if worst else "") + "." + note)
     return Plot(check.id, f"Wrong elements of {out.path}", fig.render(fixed=True), caption,
                 kind="wrong_elements")

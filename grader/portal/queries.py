@@ -18,8 +18,9 @@ from ..scoring.penalties import final_score
 from ..service.schemas import SubmissionSummary
 from ..service.views import penalty_of, submission_lines
 from ..store.extensions import effective_policy, extension_of
+from ..store.grades import counted_per_student, counted_submission
 from ..store.models import Assignment, Course, Grading, Submission, User
-from ..store.submissions import count_of, current_grading, latest_per_student, result_json
+from ..store.submissions import count_of, current_grading, result_json
 from ..store.users import members
 from .stats import ClassStats, Outcome, class_stats, outcome_of
 
@@ -74,7 +75,7 @@ def course_lines(s: Session, course: Course, rows: list[Assignment], user: User,
         if instructor:
             line.submissions = s.scalar(select(func.count(Submission.id)).where(
                 Submission.assignment_id == row.id)) or 0
-            latest = latest_per_student(s, row)
+            latest = counted_per_student(s, row)
             line.students = len(latest)
             scores = [sub.score for _, sub in latest
                       if sub.status == "graded" and sub.score is not None]
@@ -84,9 +85,8 @@ def course_lines(s: Session, course: Course, rows: list[Assignment], user: User,
             limit = effective_policy(s, row, user).max_submissions
             if limit is not None:
                 line.left = max(0, limit - line.used)
-            line.latest = s.scalar(select(Submission).where(
-                Submission.assignment_id == row.id, Submission.user_id == user.id)
-                .order_by(Submission.id.desc()).limit(1))
+            # the submission that counts (the assignment's submission_policy)
+            line.latest = counted_submission(s, row, user.id)
             if line.latest is not None and line.latest.score is not None:
                 line.latest_final = final_score(
                     line.latest.score, penalty_of(line.latest, row,
@@ -122,7 +122,7 @@ def parse_report(text: str) -> tuple[list[tuple[bool, str]], str]:
 def dashboard(s: Session, course: Course, row: Assignment) -> Dashboard:
     """Class statistics, every submission (newest first) and the validation report."""
     outcomes = []
-    for _, sub in latest_per_student(s, row):
+    for _, sub in counted_per_student(s, row):
         g = current_grading(s, sub)
         if g is not None:
             outcomes.append(OUTCOMES.get(s, g))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from .. import __version__
-from ..report.models import TodoResult
+from ..report.models import CheckResult, TodoResult
 from ..store.sessions import session_for
 from .auth import SESSION_COOKIE, Viewer
 
@@ -45,6 +47,10 @@ MESSAGES = {
     "released": "Override released: the grader's score counts again.",
     "request": "Regrade request sent: the course staff will answer here.",
     "answered": "Answer sent.",
+    "chosen": "Your active submission is changed: it is the one that counts now.",
+    "enrolled": "Roster enrolled.",
+    "removed": "The student is removed from the course (their submissions are kept).",
+    "token_reset": "A new token was made; the student's old course tokens no longer work.",
 }
 
 
@@ -55,6 +61,35 @@ def when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+def remaining(value: datetime | None, now: datetime | None = None) -> str:
+    """Time left until ``value`` ("2 days 3 h left"), or how long ago it passed."""
+    if value is None:
+        return ""
+    seconds = (value - (now or datetime.now(UTC))).total_seconds()
+    if seconds >= 0:
+        return f"{_span(seconds)} left"
+    return f"passed {_span(-seconds)} ago"
+
+
+def local_time(value: datetime | None) -> Markup:
+    """A ``<time>`` element: UTC as text (the page's script shows it in the viewer's time
+    zone)."""
+    if value is None:
+        return Markup("—")
+    iso = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Markup('<time datetime="{}" data-local>{}</time>').format(iso, when(value))
+
+
 def score(value: float | None, digits: int = 2) -> str:
     """A score without trailing zeros."""
     if value is None:
@@ -62,20 +97,53 @@ def score(value: float | None, digits: int = 2) -> str:
     return f"{round(value, digits):g}"
 
 
-def without_mistakes(todo: TodoResult) -> str:
-    """A TODO's feedback without its leading "Likely mistake: ..." sentence (the page shows
-    named mistakes on their own)."""
-    text = todo.feedback
+def _mistake_sentences(todo: TodoResult) -> list[re.Pattern[str]]:
+    """What a TODO's feedback says of each named mistake: the "Likely mistake ...: <name>.
+    <hint>" sentence and, per check, "looks like <name>." (the page says both once, on
+    its own)."""
+    out = []
     for m in todo.mistakes:
-        prefix = f"Likely mistake: {m.name} ({m.cases} failing check(s) match it). {m.hint} "
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-    return text
+        name, hint = re.escape(m.name), re.escape(m.hint)
+        out.append(re.compile(rf"Likely mistake.*?:\s*{name}\.\s*{hint}\s*"))
+        out.append(re.compile(rf"looks like {name}\.\s*"))
+    return out
+
+
+def without_mistakes(todo: TodoResult) -> str:
+    """A TODO's feedback without what it says of its named mistakes (the page shows named
+    mistakes on their own, once)."""
+    text = todo.feedback
+    for pattern in _mistake_sentences(todo):
+        text = pattern.sub("", text)
+    return text.strip()
+
+
+def check_lead(todo: TodoResult, check: CheckResult) -> str:
+    """A failing check's feedback without what the page says elsewhere: its TODO's named
+    mistake and the messages of its wrong outputs (listed under it)."""
+    text = check.feedback or ""
+    for pattern in _mistake_sentences(todo):
+        text = pattern.sub("", text)
+    found = [text.find(o.message) for o in check.outputs if not o.ok and o.message]
+    found = [i for i in found if i >= 0]
+    if found:
+        text = text[:min(found)]
+    return text.strip().rstrip(";").strip()
+
+
+def passed_line(todo: TodoResult) -> str:
+    """What a passed TODO's summary says: how many checks passed."""
+    n = len([c for c in todo.checks if c.status == "passed"])
+    return f"all {n} check{'s' if n != 1 else ''} passed" if n else "passed"
 
 
 templates.env.filters["when"] = when
+templates.env.filters["remaining"] = remaining
+templates.env.filters["local_time"] = local_time
 templates.env.filters["without_mistakes"] = without_mistakes
 templates.env.filters["score"] = score
+templates.env.filters["passed_line"] = passed_line
+templates.env.globals["check_lead"] = check_lead
 templates.env.globals["version"] = __version__
 templates.env.globals["messages"] = MESSAGES
 
@@ -107,7 +175,8 @@ def error_page(request: Request, status: int, detail: str, viewer: Viewer | None
     """An error as a page: what went wrong and what to do."""
     if viewer is None:
         viewer = viewer_of(request)
-    titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Not now",
+    titles = {401: "Sign in first", 403: "Not allowed", 404: "Not found",
+              405: "Not this way", 409: "Not now",
               413: "Too large", 422: "Cannot be used", 429: "Not yet"}
     return page(request, "error.html", viewer, status=status,
                 title=titles.get(status, "Something went wrong"), detail=detail)

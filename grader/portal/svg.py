@@ -167,13 +167,15 @@ class Figure:
     def legend(self, items: Sequence[tuple[str, str]], x: float | None = None,
                y: float | None = None) -> None:
         """Legend lines ``(css class, label)`` at the top right of the plot area."""
-        x = x if x is not None else self.left + self.plot_w - 170
-        y = y if y is not None else self.top + 14
-        box_h = 18 * len(items) + 6
-        out = [f'<rect class="legend-box" x="{x - 8:.1f}" y="{y - 14:.1f}" width="174" '
+        # room for the labels at the phone's larger font (portal.css)
+        width = 44 + 11 * max((len(label) for _, label in items), default=0)
+        x = x if x is not None else self.left + self.plot_w - width + 4
+        y = y if y is not None else self.top + 16
+        box_h = 22 * len(items) + 6
+        out = [f'<rect class="legend-box" x="{x - 8:.1f}" y="{y - 16:.1f}" width="{width}" '
                f'height="{box_h}"/>']
         for i, (cls, label) in enumerate(items):
-            yy = y + 18 * i
+            yy = y + 22 * i
             out.append(f'<line class="{cls}" x1="{x:.1f}" y1="{yy - 4:.1f}" x2="{x + 24:.1f}" '
                        f'y2="{yy - 4:.1f}"/>')
             out.append(f'<text class="legend" x="{x + 30:.1f}" y="{yy:.1f}">'

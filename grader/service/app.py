@@ -39,6 +39,7 @@ from .routes import (
     admin,
     assignments,
     audit,
+    choices,
     courses,
     exports,
     extensions,
@@ -204,7 +205,7 @@ def create_app(services: Services) -> FastAPI:
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     for module in (system, courses, assignments, submissions, admin, extensions, review,
-                   audit, exports, similarity):
+                   audit, exports, similarity, choices):
         app.include_router(module.router)
     app.include_router(lti_routes.router)
     portal.install(app)

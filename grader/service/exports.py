@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from ..report.gradebook import CanvasRow, render_canvas_csv
 from ..store.extensions import extensions_by_user
-from ..store.grades import final_of
+from ..store.grades import counted_per_student, final_of
 from ..store.models import Assignment, Course, LtiContext, LtiLineItem, LtiUser, User
-from ..store.submissions import files_of, latest_per_student
+from ..store.submissions import files_of
 from ..store.users import members
 
 CHUNK = 1 << 16
@@ -44,7 +44,7 @@ def submissions_zip(s: Session, row: Assignment) -> IO[bytes]:
     w.writerow(["student", "submission_id", "attempt", "submitted_at", "status", "files",
                 "score", "final_score"])
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for user, sub in latest_per_student(s, row):
+        for user, sub in counted_per_student(s, row):
             folder = _safe(user.name)
             files = files_of(s, sub)
             for rel in sorted(files):
@@ -74,7 +74,7 @@ def canvas_csv(s: Session, course: Course, row: Assignment) -> str:
     """The grades of ``row`` in Canvas's gradebook import format: every student of the
     course, final scores (penalties and overrides applied), empty for no submission. Canvas
     ids come from the students' LTI launches where there were any."""
-    latest = {u.id: sub for u, sub in latest_per_student(s, row)}
+    latest = {u.id: sub for u, sub in counted_per_student(s, row)}
     exts = extensions_by_user(s, row)
     students: dict[int, User] = {e.user.id: e.user for e in members(s, course)
                                  if e.role == "student"}

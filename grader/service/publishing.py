@@ -33,6 +33,21 @@ from .views import assignment_out, validation_out
 log = logging.getLogger("grader.service")
 
 
+
+class AlreadyThere(Conflict):
+    """A bundle of a slug the course already has, sent without ``replace``."""
+
+    def __init__(self, course: str, slug: str) -> None:
+        super().__init__(f"course {course} already has an assignment {slug!r} (send "
+                         "replace=true to put this version in its place)")
+        self.course, self.slug = course, slug
+
+    def for_portal(self) -> str:
+        """The same, as the portal's upload form says it."""
+        return (f"Course {self.course} already has an assignment {self.slug!r}. To put this "
+                "version in its place, tick “Replace the assignment of the same name” and "
+                "upload it again.")
+
 def add_builtin_assignment(svc: Services, course: str, user: User, slug: str,
                            settings: dict[str, Any]) -> tuple[Any, LoadedAssignment]:
     """Add the built-in ``slug`` to ``course``; returns the row and the loaded assignment.
@@ -96,8 +111,7 @@ def upload_bundle(svc: Services, course: str, user: User, data: bytes,
         seen = course_seen(s, course, user, instructor=True)
         existing = find_assignment(s, seen.course, slug)
         if existing is not None and not replace:
-            raise Conflict(f"course {course} already has an assignment {slug!r} (send "
-                           "replace=true to put this version in its place)")
+            raise AlreadyThere(course, slug)
         if replace and existing is None:
             raise NotFound(f"course {course} has no assignment {slug!r} to replace")
         if existing is not None and existing.source != "bundle":

@@ -12,6 +12,8 @@ from .course_schemas import ExtensionOut, ReviewOut
 
 Role = Literal["admin", "instructor", "student"]
 CourseRole = Literal["instructor", "ta", "student"]
+#: Which submission of a student counts (see ``grader.store.grades``).
+SubmissionPolicy = Literal["latest", "best", "chosen"]
 Status = Literal["queued", "running", "graded", "failed"]
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -70,6 +72,8 @@ class RosterLine(BaseModel):
 class RosterOut(BaseModel):
     course: str
     enrolled: list[RosterLine]
+    problems: list[str] = Field(default_factory=list, description="One sentence per line "
+                                "that was not enrolled (with its line number).")
 
 
 class AssignmentSettings(BaseModel):
@@ -90,6 +94,10 @@ class AssignmentSettings(BaseModel):
         "Percent taken off for each submission after a student's first."))
     hidden_released: bool | None = Field(None, description="Students see hidden checks' "
                                                            "details.")
+    submission_policy: SubmissionPolicy | None = Field(None, description=(
+        "Which submission of a student counts (gradebook, exports, LMS grade passback): "
+        "latest; best (highest final score); chosen (the student picks their active "
+        "submission; their latest until they do, and after each new submission)."))
 
     @field_validator("due_at")
     @classmethod
@@ -134,6 +142,7 @@ class AssignmentOut(BaseModel):
     max_submissions: int | None
     resubmission_penalty_percent: float
     hidden_released: bool
+    submission_policy: SubmissionPolicy = "latest"
     submission_files: list[str] = Field(default_factory=list)
     accepts_notebooks: bool = False
     todos: list[TodoOut] = Field(default_factory=list)
@@ -199,6 +208,8 @@ class SubmissionOut(BaseModel):
     score: float | None = Field(description="Score before penalties.")
     max_score: float | None
     final_score: float | None = Field(description="Score after late/resubmission penalties.")
+    counted: bool = Field(False, description="This is the student's submission that counts "
+                                             "under the assignment's submission_policy.")
     auto_score: float | None = Field(None, description="The grader's score, before TA "
                                      "overrides (equal to score when there are none).")
     extension: ExtensionOut | None = Field(None, description="The student's extension on "
@@ -223,6 +234,15 @@ class SubmissionSummary(BaseModel):
     score: float | None
     max_score: float | None
     final_score: float | None
+    counted: bool = Field(False, description="This is the student's submission that counts "
+                                             "under the assignment's submission_policy.")
+
+
+class ChooseIn(BaseModel):
+    """A student's choice of the submission that counts (policy ``chosen``)."""
+
+    submission_id: int = Field(ge=1, description="One of your graded submissions to this "
+                                                 "assignment.")
 
 
 class RegradeIn(BaseModel):

@@ -19,8 +19,9 @@ from ..similarity import (
 )
 from ..similarity import Settings as SimilaritySettings
 from ..store.errors import NotFound
+from ..store.grades import counted_per_student
 from ..store.models import Assignment, Course, Submission, User
-from ..store.submissions import files_of, get_submission, latest_per_student
+from ..store.submissions import files_of, get_submission
 from ..store.users import members
 from ..submission import SubmissionError, files_submission
 from .course_schemas import (
@@ -71,7 +72,7 @@ def class_similarity(svc: Services, s: Session, course: Course, row: Assignment
     prints: dict[str, Fingerprints] = {}
     subs: dict[str, Submission] = {}
     excluded = []
-    for user, sub in latest_per_student(s, row):
+    for user, sub in counted_per_student(s, row):
         if user.id not in students:
             continue
         got = _prints(svc, s, row, sub)

@@ -34,7 +34,6 @@ from ..store.review import active_overrides, override_history, requests_of, todo
 from ..store.submissions import (
     current_grading,
     gradings_of,
-    latest_per_student,
     list_submissions,
     result_json,
 )
@@ -154,6 +153,7 @@ def submission_out(s: Session, sub: Submission, row: Assignment, course: Course,
     assert student is not None
     ext = extension_of(s, row, student)
     line = summary(sub, row, student.name, ext)
+    counted = grades.counted_submission(s, row, student.id)
     history = None
     if instructor:
         history = [GradingOut(id=g.id, status=g.status, score=g.score, max_score=g.max_score,
@@ -167,6 +167,7 @@ def submission_out(s: Session, sub: Submission, row: Assignment, course: Course,
         graded_at=sub.graded_at, files=json.loads(sub.filenames), late_days=line.late_days,
         penalty_percent=line.penalty_percent, score=sub.score, max_score=sub.max_score,
         final_score=line.final_score, auto_score=g.score if g else None,
+        counted=counted is not None and counted.id == sub.id,
         extension=extension_out(s, row, ext) if ext else None,
         review=review_out(s, sub, result, instructor if staff is None else staff),
         result=result, history=history)
@@ -183,6 +184,7 @@ def assignment_out(row: Assignment, loaded: LoadedAssignment | None, instructor:
         late_days_accepted=row.late_days_accepted, max_submissions=row.max_submissions,
         resubmission_penalty_percent=row.resubmission_penalty_percent,
         hidden_released=row.hidden_released,
+        submission_policy=row.submission_policy or "latest",  # type: ignore[arg-type]
         submission_files=list(m.submission_files) if m else [],
         accepts_notebooks=bool(m and m.notebook_module),
         todos=[TodoOut(id=t.id, title=t.title, file=t.file, points=t.points)
@@ -211,13 +213,19 @@ def submission_lines(s: Session, row: Assignment, user: User | None
     names = {u.id: u.name for u in s.scalars(
         select(User).where(User.id.in_({x.user_id for x in subs})))}
     exts = extensions_by_user(s, row)
-    return [summary(x, row, names[x.user_id], exts.get(x.user_id)) for x in subs]
+    counted = {x.id for _, x in grades.counted_per_student(s, row)
+               if user is None or x.user_id == user.id}
+    out = [summary(x, row, names[x.user_id], exts.get(x.user_id)) for x in subs]
+    for line in out:
+        line.counted = line.id in counted
+    return out
 
 
 def gradebook(s: Session, course: Course, row: Assignment) -> list[GradebookRow]:
-    """One line per student of ``course`` (and anyone else who submitted): the latest
-    submission to ``row``, penalties applied; students without a submission are 'missing'."""
-    latest = {u.name: sub for u, sub in latest_per_student(s, row)}
+    """One line per student of ``course`` (and anyone else who submitted): the counted
+    submission to ``row`` (its ``submission_policy``), penalties applied; students without
+    a submission are 'missing'."""
+    latest = {u.name: sub for u, sub in grades.counted_per_student(s, row)}
     students = {e.user.name for e in members(s, course) if e.role == "student"}
     exts = {e.user.name: e for e in extensions_by_user(s, row).values()}
     lines = []

@@ -18,7 +18,7 @@ from .models import Assignment, Course
 
 POLICY_FIELDS = ("due_at", "late_percent_per_day", "late_cap_percent", "late_days_accepted",
                  "max_submissions", "resubmission_penalty_percent")
-EDITABLE = POLICY_FIELDS + ("published", "hidden_released", "title")
+EDITABLE = POLICY_FIELDS + ("published", "hidden_released", "title", "submission_policy")
 NULLABLE = ("due_at", "late_days_accepted", "max_submissions")
 
 

@@ -20,7 +20,8 @@ from .models import Assignment, AuditEvent, Course, User, utcnow
 #: What an event can record.
 ACTIONS = ("extension.grant", "extension.revoke", "override.set", "override.release",
            "regrade_request.open", "regrade_request.answer", "lti.roster_sync",
-           "lti.score_failed")
+           "lti.score_failed", "assignment.submission_policy", "submission.choose",
+           "roster.remove", "token.reset")
 
 
 def record(s: Session, course_id: int, action: str, actor: User | None, *,

@@ -8,7 +8,9 @@ compares the migrated database with these models).
 - ``Course`` and ``Enrollment`` (a user's role in one course: ``instructor`` or ``student``).
 - ``Assignment``: a built-in (by slug) or an uploaded bundle (its validated folder, fixtures
   included, stored as a zip so any worker can materialise it), with its due date, late policy,
-  submission limit and whether hidden checks' details are released.
+  submission limit, whether hidden checks' details are released, and which submission of a
+  student counts (``submission_policy``: latest, best, or chosen by the student).
+- ``SubmissionChoice``: a student's chosen ("active") submission under the ``chosen`` policy.
 - ``Submission``: the student's files exactly as accepted (stored before the 202 answer), the
   attempt number and lateness at submission time, and the current result's summary.
 - ``Grading``: one result of grading a submission (the instructor view as JSON, the grader
@@ -19,6 +21,8 @@ compares the migrated database with these models).
 - ``Worker``: a grading process of the scale-out queue and its last heartbeat (admin view).
 - ``WebSession``: a signed-in browser of the web portal (the hash of its cookie, the token it
   signed in with, its CSRF secret, when it expires).
+- ``WebFlash``: what one page shows once after a form's redirect (a roster's new tokens),
+  encrypted with the session cookie's key.
 - ``Validation``: an uploaded bundle waiting for, or done with, its validation by a worker
   (fixtures built and ``grader check`` run in the sandbox): a queue of its own, with the same
   claims and leases as ``Job``; a bundle that passes becomes an ``Assignment``.
@@ -169,6 +173,9 @@ class Assignment(Base):
     max_submissions: Mapped[int | None] = mapped_column(Integer, nullable=True)
     resubmission_penalty_percent: Mapped[float] = mapped_column(Float, default=0.0)
     hidden_released: Mapped[bool] = mapped_column(Boolean, default=False)
+    # which submission of a student counts: latest | best | chosen (``grader.store.grades``)
+    submission_policy: Mapped[str] = mapped_column(String(16), default="latest",
+                                                   server_default="latest")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()
@@ -196,6 +203,22 @@ class Submission(Base):
 
     user: Mapped[User] = relationship()
     assignment: Mapped[Assignment] = relationship()
+
+
+class SubmissionChoice(Base):
+    """The submission a student chose to count (policy ``chosen``; their "active
+    submission"). None chosen, or a newer submission made since: their latest counts."""
+
+    __tablename__ = "submission_choices"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id",
+                                                          ondelete="CASCADE"),
+                                               primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id",
+                                                          ondelete="CASCADE"), index=True)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Grading(Base):
@@ -287,6 +310,20 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     user: Mapped[User] = relationship()
+
+
+class WebFlash(Base):
+    """Something a page shows once after a POST redirected to it (post-redirect-get): a
+    roster's new tokens. Encrypted with a key derived from the session's cookie, which is
+    never stored, so the row alone reveals nothing; read once, then deleted."""
+
+    __tablename__ = "web_flashes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("web_sessions.id", ondelete="CASCADE"),
+                                            index=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Validation(Base):

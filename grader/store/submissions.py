@@ -9,13 +9,13 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..scoring.penalties import late_days, refusal
 from .errors import Forbidden, NotFound, TooMany
 from .extensions import effective_policy
-from .models import Assignment, Grading, Job, Submission, User, in_id_range
+from .models import Assignment, Grading, Job, Submission, SubmissionChoice, User, in_id_range
 
 
 def pack_files(files: dict[str, bytes]) -> bytes:
@@ -143,6 +143,9 @@ def create_submission(s: Session, assignment: Assignment, user: User, files: dic
                      size_bytes=sum(len(v) for v in files.values()), status="queued")
     s.add(sub)
     s.flush()
+    # a new submission becomes the active one (policy "chosen"; see grader.store.grades)
+    s.execute(delete(SubmissionChoice).where(SubmissionChoice.assignment_id == assignment.id,
+                                             SubmissionChoice.user_id == user.id))
     s.add(Job(submission_id=sub.id, kind="grade", status="queued", created_at=now))
     s.flush()
     return sub
@@ -200,13 +203,3 @@ def pending_job(s: Session, sub: Submission) -> Job | None:
                                       Job.kind.in_(("grade", "regrade")),
                                       Job.status.in_(("queued", "running")))
                     .order_by(Job.id).limit(1))
-
-
-def latest_per_student(s: Session, assignment: Assignment) -> list[tuple[User, Submission]]:
-    """Each student's latest submission to ``assignment`` (the one that counts), by name."""
-    latest = (select(Submission.user_id, func.max(Submission.id).label("sid"))
-              .where(Submission.assignment_id == assignment.id)
-              .group_by(Submission.user_id).subquery())
-    rows = s.execute(select(User, Submission).join(latest, latest.c.user_id == User.id)
-                     .join(Submission, Submission.id == latest.c.sid).order_by(User.name))
-    return [(u, sub) for u, sub in rows]

@@ -12,7 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, Invalid, NotFound
@@ -155,14 +155,14 @@ class RosterEntry:
 
 
 def enrol_roster(s: Session, course: Course, rows: list[tuple[str, str]]) -> list[RosterEntry]:
-    """Enrol every ``(name, course role)``, creating accounts for new names.
+    """Enrol every ``(name, course role)`` (checked lines: see ``grader.service.roster``),
+    creating accounts for new names.
 
     Every line that was not a member of ``course`` gets a **course token**, whether its
     account is new or exists in other courses: the answer is the same for both, so a roster
     upload tells its instructor nothing about accounts outside their course, and the token
     opens this course only (an instructor cannot take over an account that exists outside
     their course). Lines already in the course get no token (their role is updated).
-    Nothing changes if any row fails.
 
     Raises:
         Invalid: a bad name or role (the message names the row).
@@ -172,7 +172,7 @@ def enrol_roster(s: Session, course: Course, rows: list[tuple[str, str]]) -> lis
         try:
             check_name(name)
             if role not in COURSE_ROLES:
-                raise Invalid(f"unknown role {role!r}; use student or instructor")
+                raise Invalid(f"unknown role {role!r}; use student, ta or instructor")
         except Invalid as exc:
             raise Invalid(f"roster line {number}: {exc.message}") from None
         user = s.scalar(select(User).where(User.name == name))
@@ -184,3 +184,51 @@ def enrol_roster(s: Session, course: Course, rows: list[tuple[str, str]]) -> lis
             if new_here else None
         out.append(RosterEntry(name=name, role=role, enrolled=new_here, token=token))
     return out
+
+
+def membership_of(s: Session, course: Course, name: str) -> Enrollment:
+    """The enrolment of user ``name`` in ``course``.
+
+    Raises:
+        NotFound: not a member.
+    """
+    user = s.scalar(select(User).where(User.name == name[:64]))
+    row = membership(s, course, user) if user is not None else None
+    if row is None:
+        raise NotFound(f"{name[:80]!r} is not a member of course {course.slug}")
+    return row
+
+
+def remove_member(s: Session, course: Course, name: str) -> Enrollment:
+    """Take student or TA ``name`` out of ``course``: their enrolment and their tokens for
+    this course go (which ends their sessions with those tokens); their account, other
+    courses and submissions stay (a removed student's submissions still count if they are
+    enrolled again).
+
+    Raises:
+        NotFound: not a member. Conflict: an instructor (an admin changes instructors).
+    """
+    row = membership_of(s, course, name)
+    if row.role == "instructor":
+        raise Conflict(f"{name!r} is an instructor of {course.slug}; only students and TAs "
+                       "are removed here (an admin changes a course's instructors)")
+    s.execute(delete(Token).where(Token.user_id == row.user_id, Token.course_id == course.id))
+    s.delete(row)
+    s.flush()
+    return row
+
+
+def reset_course_token(s: Session, course: Course, name: str) -> str:
+    """A new course token for student or TA ``name`` of ``course`` (returned once); their
+    previous tokens for this course stop working (and their sessions with them). Their
+    account tokens, if any, are untouched.
+
+    Raises:
+        NotFound: not a member. Conflict: an instructor.
+    """
+    row = membership_of(s, course, name)
+    if row.role == "instructor":
+        raise Conflict(f"{name!r} is an instructor of {course.slug}; an admin makes "
+                       f"instructors' tokens (`grader users token {name}`)")
+    s.execute(delete(Token).where(Token.user_id == row.user_id, Token.course_id == course.id))
+    return issue_token(s, row.user, label=f"reset:{course.slug}", course=course)

@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 TINY = BUNDLES / "tiny-sgd"
 REF = (TINY / "reference" / "tiny" / "optim.py").read_bytes()
+WRONG = (TINY / "reference" / "variants" / "momentum_ignored.py").read_bytes()
 ALERT = re.compile(r'<p class="error" role="alert">(.*?)</p>', re.S)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -95,9 +96,8 @@ def test_full_flow(lti_server, admin, platform):
     assert roster == {"grace@uni.edu": "instructor"}
 
     # the instructor adds the assignment, late: 3 started days, 10% a day
-    r = admin.post("/api/v1/courses/dl101/assignments/bundle",
-                   files={"bundle": ("b.zip", bundle_zip(TINY))}, data={"publish": "true"})
-    assert r.status_code == 201, r.text
+    v = admin.upload_bundle("dl101", bundle_zip(TINY), publish="true")
+    assert v["status"] == "passed", v
     due = datetime.now(UTC) - timedelta(days=2, hours=3)
     assert admin.patch("/api/v1/courses/dl101/assignments/tiny-sgd",
                        json={"due_at": due.isoformat(),
@@ -185,6 +185,26 @@ def test_full_flow(lti_server, admin, platform):
     assert any(e["action"] == "lti.score_failed" and e["student"] == "carl@uni.edu"
                for e in events)
     assert not [x for x in platform.scores if x["userId"] == "u-stu2"]
+
+    # --- which submission counts reaches the LMS: a worse second attempt is posted under
+    # "latest"; switching the policy to "best" posts the first attempt's score again
+    page = ada.http.get("/courses/dl101/assignments/tiny-sgd")
+    r = ada.http.post("/courses/dl101/assignments/tiny-sgd/submit",
+                      data={"csrf_token": CSRF.search(page.text).group(1)},
+                      files=[("files", ("tiny/optim.py", WRONG))])
+    assert r.status_code == 303, r.text
+    worse = int(r.headers["location"].rsplit("/", 1)[1])
+    wait_for(lambda: admin.get(f"/api/v1/submissions/{worse}").json()["status"] == "graded",
+             "the second attempt's grading")
+    second = admin.get(f"/api/v1/submissions/{worse}").json()["final_score"]
+    assert second < 3.5
+    wait_for(lambda: [x for x in platform.scores if x["userId"] == "u-stu1"
+                      and x["scoreGiven"] == second], "the latest attempt's score")
+    before = len([x for x in platform.scores if x["userId"] == "u-stu1"])
+    assert admin.patch("/api/v1/courses/dl101/assignments/tiny-sgd",
+                       json={"submission_policy": "best"}).status_code == 200
+    wait_for(lambda: [x for x in platform.scores[before:] if x["userId"] == "u-stu1"
+                      and x["scoreGiven"] == 3.5], "the best attempt's score, posted again")
 
 
 def _refused(lti_server, lg, form: dict, status: int = 401) -> str:

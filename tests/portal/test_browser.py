@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -280,9 +281,8 @@ def test_course_tools_in_the_browser(playwright, portal_server, portal_tokens, s
         # classmate (by the API) hands in the same code as the student will
         from_lms(teacher, "p")
         assert "grace@b.edu" in teacher.page.inner_text("header")
-        r = admin.post("/api/v1/courses/br101/assignments/bundle",
-                       files={"bundle": ("b.zip", bundle_zip(tiny))}, data={"publish": "true"})
-        assert r.status_code == 201, r.text
+        v = admin.upload_bundle("br101", bundle_zip(tiny), publish="true")
+        assert v["status"] == "passed", v
         assert admin.patch("/api/v1/courses/br101/assignments/tiny-sgd",
                            json={"due_at": "2031-01-01T00:00:00Z"}).status_code == 200
         r = admin.post("/api/v1/courses/br101/roster",
@@ -347,3 +347,235 @@ def test_course_tools_in_the_browser(playwright, portal_server, portal_tokens, s
             if who is not None:
                 who.close()
         lms.stop()
+
+
+SLOW_FC_ADAM = b"""
+import time
+
+
+def adam(w, dw, config=None):
+    time.sleep(0.4)
+    return w, config
+"""
+FC_MISTAKE = REPO / "examples" / "fc-optim" / "adam_no_bias_correction" / "nndl"
+FC_REFERENCE = REPO / "reference" / "fc-optim" / "nndl"
+CANVAS = ("Student,ID,SIS User ID,SIS Login ID,Email,Section,Role\n"
+          "    Points Possible,,,,,,\n"
+          "\"Lovelace, Ada\",1,S-1,ada,ux-ada@uni.edu,A,StudentEnrollment\n"
+          "\"Noether, Emmy\",2,,,,A,StudentEnrollment\n"
+          "\"Turing, Alan\",3,S-3,alan,ux-alan@uni.edu,A,TaEnrollment\n"
+          "\"Gauss, Carl\",4,S-4,carl,ux-carl@uni.edu,A,StudentEnrollment\n")
+
+
+def _font_px(page) -> float:
+    """The smallest text of the drawn charts on screen, in CSS px (font size times the
+    chart's scale); charts inside closed sections are not on screen and not counted."""
+    return page.evaluate("""() => {
+        let least = 1e9;
+        for (const svg of document.querySelectorAll("svg.chart")) {
+            const box = svg.getBoundingClientRect();
+            if (!box.width) continue;
+            const scale = box.width / svg.viewBox.baseVal.width;
+            for (const t of svg.querySelectorAll("text")) {
+                least = Math.min(least, parseFloat(getComputedStyle(t).fontSize) * scale);
+            }
+        }
+        return least;
+    }""")
+
+
+def test_issue16_pages_in_the_browser(playwright, portal_server, portal_tokens, shots,
+                                      tmp_path):
+    """Issue 16's pages: a Canvas roster enrolled with its bad lines listed and a reload that
+    re-posts nothing; the assignment page (description, local due date, starter, which
+    submission counts); the queue position; the result page on a phone leading with the
+    failing TODO and its named mistake; the code; the student's active submission; a TA's
+    view; the regrade confirmation; HTML error pages; the duplicate bundle's message."""
+    from tests.service.conftest import Api
+
+    url = portal_server.url
+    api = Api(url, portal_tokens["instructor"])
+    assert api.post("/api/v1/courses", json={"slug": "ux16", "title": "UX 16"}).status_code \
+        == 201
+    r = api.post("/api/v1/courses/ux16/assignments", json={
+        "builtin": "fc-optim", "published": True, "due_at": "2031-03-01T12:00:00Z"})
+    assert r.status_code == 201, r.text
+    base = f"{url}/courses/ux16/assignments/fc-optim"
+    teacher = Session(playwright, tmp_path / "t16", viewport={"width": 1280, "height": 900})
+    student = Session(playwright, tmp_path / "s16", viewport={"width": 390, "height": 844},
+                      timezone_id="Asia/Tokyo", locale="en-US", accept_downloads=True)
+    ta = Session(playwright, tmp_path / "ta16", viewport={"width": 1280, "height": 900})
+    try:
+        # --- a Canvas export: the good lines enrolled, each bad one said; a reload re-posts
+        # nothing and shows no token again
+        teacher.sign_in(url, portal_tokens["instructor"])
+        teacher.page.goto(f"{url}/courses/ux16")
+        roster = tmp_path / "canvas.csv"
+        roster.write_text(CANVAS)
+        teacher.page.set_input_files("#roster", str(roster))
+        users = portal_server.count("users")
+        teacher.page.click("button:text-is('Enrol')")
+        teacher.page.wait_for_url(f"{url}/courses/ux16/roster/enrolled?flash=*")
+        problems = teacher.page.inner_text("#roster-problems")
+        assert "roster line 2: skipped: the LMS's 'Points Possible' line is not a person" \
+            in problems
+        assert "roster line 4: no email nor SIS id ('Noether, Emmy')" in problems
+        tokens = dict(zip(teacher.page.eval_on_selector_all(
+            "#tokens tbody th", "els => els.map(e => e.textContent.split(' (')[0])"),
+            teacher.page.eval_on_selector_all("#tokens code.token",
+                                              "els => els.map(e => e.textContent)"),
+            strict=True))
+        assert set(tokens) == {"ux-ada@uni.edu", "ux-alan@uni.edu", "ux-carl@uni.edu"}
+        assert portal_server.count("users") == users + 3
+        teacher.shot(shots, "30-roster-enrolled")
+        teacher.page.reload()
+        assert teacher.page.locator("code.token").count() == 0
+        assert "shown once" in teacher.page.inner_text("#shown-once")
+        assert portal_server.count("users") == users + 3  # nothing was posted again
+        teacher.shot(shots, "31-roster-reloaded")
+
+        # --- the instructor lets students choose the submission that counts
+        teacher.page.goto(base)
+        teacher.page.select_option("#submission_policy", "chosen")
+        teacher.page.click("button:text-is('Save settings')")
+        teacher.page.wait_for_selector("text=Settings saved.")
+        assert "the student chooses" in teacher.page.inner_text("#policy").lower()
+
+        # --- the assignment page on a phone, in Tokyo
+        student.sign_in(url, tokens["ux-ada@uni.edu"])
+        student.page.goto(base)
+        assert "update rules SGD+momentum" in student.page.inner_text("#description p")
+        due = student.page.locator("#due time")
+        assert due.get_attribute("datetime") == "2031-03-01T12:00:00Z"
+        assert due.get_attribute("data-zone") == "Asia/Tokyo"
+        assert "9:00 PM" in due.inner_text() and "UTC" not in due.inner_text()
+        assert "left" in student.page.inner_text("#due .remaining")
+        assert "The submission you choose counts" in student.page.inner_text("#policy")
+        with student.page.expect_download() as dl:
+            student.page.click("#starter")
+        with zipfile.ZipFile(dl.value.path()) as zf:
+            assert "fc-optim/nndl/optim.py" in zf.namelist()
+        student.shot(shots, "32-assignment-phone")
+
+        # --- both workers busy: the waiting page says where the submission stands
+        carl = Api(url, tokens["ux-carl@uni.edu"])
+        for _ in range(2):
+            r = carl.submit("ux16", "fc-optim", [("nndl/optim.py", SLOW_FC_ADAM)])
+            assert r.status_code == 202, r.text
+        student.page.set_input_files("#files", [str(p) for p in sorted(FC_MISTAKE.glob("*.py"))
+                                                if p.name != "__init__.py"])
+        student.page.click("text=Submit for grading")
+        student.page.wait_for_url(f"{url}/submissions/*")
+        first_url = student.page.url
+        waiting = student.page.inner_text("#status")
+        assert "position" in waiting and "in the queue" in waiting, waiting
+        student.shot(shots, "33-waiting-position")
+
+        # --- the result on a phone: the first screen shows the failing TODO and its mistake
+        student.page.wait_for_selector("table.todos", timeout=180_000)
+        student.page.evaluate("window.scrollTo(0, 0)")
+        student.page.screenshot(path=str(shots / "34-result-phone-first-screen.png"))
+        first = student.page.locator("table.todos tbody tr").first
+        assert "adam" in first.inner_text()
+        mistake = first.locator("p.mistake")
+        assert "Likely mistake: Adam without bias correction" in mistake.inner_text()
+        box = mistake.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844, box
+        # passed TODOs collapsed, expandable; each check says each thing once
+        passed = student.page.locator("details.todo")
+        assert passed.count() >= 5
+        assert student.page.eval_on_selector_all("details.todo", "els => els.every("
+                                                 "e => !e.open)")
+        failing = student.page.inner_text("#to-fix")
+        assert "looks like Adam without bias correction" not in failing
+        for item in student.page.eval_on_selector_all(
+                "#to-fix ul.checks > li", "els => els.map(e => e.innerText)"):
+            sentences = [x.strip() for x in item.replace("\n", " ").split(". ") if x.strip()]
+            assert len(sentences) == len(set(sentences)), item
+        assert failing.count("next_w is wrong: rel_error 2.07e-01") == 1
+        # marks besides colours: status glyphs, crossed wrong cells
+        marks = student.page.eval_on_selector_all(
+            "#to-fix .status", "els => els.map(e => getComputedStyle(e, '::before').content)")
+        assert any("✗" in m or "◐" in m for m in marks), marks
+        assert student.page.locator("svg.chart path.cross").count() >= 1
+        assert _font_px(student.page) >= 11
+        overflow = student.page.evaluate(
+            "document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        passed.first.locator("summary").click()
+        assert passed.first.evaluate("e => e.open")
+        student.shot(shots, "35-result-phone")
+        # the code as it was accepted, highlighted on the server
+        code = student.page.locator("#code details.code")
+        assert code.count() == 4
+        code.last.locator("summary").click()
+        assert code.last.locator(".highlight .k", has_text="def").count() >= 1
+        student.shot(shots, "36-result-code")
+
+        # --- a better second attempt counts (latest), then the student picks the first
+        student.page.goto(base)
+        student.page.set_input_files("#files", [str(p) for p in sorted(FC_REFERENCE.glob(
+            "*.py")) if p.name != "__init__.py"])
+        student.page.click("text=Submit for grading")
+        student.page.wait_for_url(f"{url}/submissions/*")
+        student.page.wait_for_selector("table.todos", timeout=180_000)
+        student.page.goto(base)
+        rows = student.page.locator("#mine tbody tr")
+        assert "counts" in rows.nth(0).inner_text()  # newest first: attempt 2
+        student.page.click("button:text-is('Make this one count')")
+        student.page.wait_for_selector("text=Your active submission is changed")
+        assert "counts" in student.page.locator("#mine tbody tr").nth(1).inner_text()
+        assert "counts" not in student.page.locator("#mine tbody tr").nth(0).inner_text()
+        student.shot(shots, "37-active-submission")
+
+        # --- a TA sees the dashboard and the result, none of the management
+        ta.sign_in(url, tokens["ux-alan@uni.edu"])
+        ta.page.goto(base)
+        assert "you are a TA" in ta.page.inner_text("p.meta")
+        assert ta.page.locator("#settings-h").count() == 0
+        assert ta.page.locator("#publish").count() == 0
+        assert "ux-ada@uni.edu" in ta.page.inner_text("#submissions")
+        ta.shot(shots, "38-ta-dashboard")
+        ta.page.goto(first_url)
+        assert ta.page.locator("#override-form").count() == 1
+        assert ta.page.locator("text=Regrade this submission").count() == 0
+
+        # --- "Regrade now" asks first; error pages are pages
+        teacher.page.goto(base)
+        confirm = teacher.page.locator("#regrade-now button:text-is('Yes, regrade all now')")
+        assert not confirm.is_visible()
+        teacher.page.click("#regrade-now summary")
+        assert confirm.is_visible()
+        teacher.shot(shots, "39-regrade-confirm")
+        r = teacher.page.goto(f"{url}/courses/ux16/nothing-here")
+        assert r.status == 404 and r.headers["content-type"].startswith("text/html")
+        assert teacher.page.inner_text("h1") == "Not found"
+        r = teacher.page.goto(f"{url}/courses/ux16/roster")
+        assert r.status == 405 and teacher.page.inner_text("h1") == "Not this way"
+        teacher.shot(shots, "40-error-405")
+        r = teacher.page.goto(f"{url}/api/v1/nothing-here")
+        assert r.status == 404 and r.headers["content-type"] == "application/json"
+
+        # --- a duplicate bundle: the form says to tick Replace
+        assert api.upload_bundle("ux16", adam_bundle())["status"] == "passed"
+        bundle = tmp_path / "adam-2d.zip"
+        bundle.write_bytes(adam_bundle())
+        teacher.page.goto(f"{url}/courses/ux16")
+        teacher.page.set_input_files("#bundle", str(bundle))
+        teacher.page.click("text=Upload and validate")
+        teacher.page.wait_for_selector("#bundle-error")
+        assert "tick “Replace the assignment of the same name”" in \
+            teacher.page.inner_text("#bundle-error")
+        teacher.shot(shots, "41-duplicate-bundle")
+        assert student.errors == [] and ta.errors == []
+        # the teacher's only console messages: the error pages opened on purpose
+        # (and the favicon Chromium asks for beside a JSON document)
+        assert [re.sub(r" \(http[^)]*\)$", "", e) for e in teacher.errors
+                if not e.endswith("/favicon.ico)")] == [
+            "Failed to load resource: the server responded with a status of "
+            f"{code} ({reason})" for code, reason in (
+                (404, "Not Found"), (405, "Method Not Allowed"), (404, "Not Found"),
+                (409, "Conflict"))], teacher.errors
+    finally:
+        for who in (teacher, student, ta):
+            who.close()

@@ -179,7 +179,8 @@ def test_students_cannot_open_instructor_pages(portal_server, alice, bob, teache
     course = alice.get("/courses/demo").text
     assert "Roster" not in course and "Upload an assignment bundle" not in course
     r = alice.get(f"{FC}/grades.csv")
-    assert r.status_code == 403 and "only instructors of course demo can do this" in r.text
+    assert r.status_code == 403 and "only instructors and TAs of course demo can do this" in \
+        r.text
     csrf = alice.csrf(FC)
     for path, data in ((f"{FC}/publish", {"published": "false"}),
                        (f"{FC}/settings", {"max_submissions": "1"}),
@@ -290,7 +291,8 @@ def test_settings_form(portal_server, teacher):
         "resubmission_penalty_percent": "1", "title": "Optimizers"})
     assert r.status_code == 303
     page = teacher.get(FC).text
-    assert "due 2030-01-15 23:59 UTC" in page and "<h1>Optimizers</h1>" in page
+    assert 'due <time datetime="2030-01-15T23:59:00Z" data-local>2030-01-15 23:59 UTC</time>' \
+        in page and "<h1>Optimizers</h1>" in page
     with portal_server.db() as db:
         assert db.execute("SELECT late_percent_per_day, late_cap_percent, late_days_accepted, "
                           "max_submissions, hidden_released FROM assignments WHERE "
@@ -303,20 +305,56 @@ def test_settings_form(portal_server, teacher):
 
 
 def test_roster_upload_hands_out_tokens(portal_server, teacher):
+    """Post-redirect-get: the upload redirects to a page that shows the new tokens once;
+    reloading it re-posts nothing and shows no token again."""
     csrf = teacher.csrf("/")
+    users = portal_server.count("users")
     r = teacher.post("/courses/demo/roster", data={"csrf_token": csrf},
                      files={"file": ("r.csv", b"name,role\ncarol\nalice\n")})
+    assert r.status_code == 303
+    shown = r.headers["location"]
+    assert shown.startswith("/courses/demo/roster/enrolled?flash=")
+    r = teacher.get(shown)
     assert r.status_code == 200
     tokens = re.findall(r'<code class="token">(gr_[^<]+)</code>', r.text)
     assert len(tokens) == 1  # carol is new to the course; alice is already in it
     assert "already in this course" in r.text and "data:text/csv;base64," in r.text
+    assert portal_server.count("users") == users + 1
+    again = teacher.get(shown)  # a reload: nothing posted, no token shown again
+    assert again.status_code == 200 and "gr_" not in again.text
+    assert "These tokens were shown once and are not kept" in again.text
+    assert portal_server.count("users") == users + 1
+    with portal_server.db() as db:
+        assert db.execute("SELECT count(*) FROM web_flashes").fetchone()[0] == 0
     carol = Browser(portal_server.url, tokens[0])
     assert "Demo course" in carol.get("/").text
+    # another session cannot read a flash
     r = teacher.post("/courses/demo/roster", data={"csrf_token": csrf},
-                     files={"file": ("r.csv", b"name\ndave\ndave\n")})
-    assert r.status_code == 422 and "roster line 3: &#39;dave&#39; is listed twice" in r.text
-    with portal_server.db() as db:
-        assert db.execute("SELECT count(*) FROM users WHERE name='dave'").fetchone()[0] == 0
+                     files={"file": ("r.csv", b"name\ndave\n")})
+    other = Browser(portal_server.url, portal_server.tokens()["instructor"])
+    assert "gr_" not in other.get(r.headers["location"]).text
+    assert re.search(r'<code class="token">gr_', teacher.get(r.headers["location"]).text)
+
+
+def test_roster_bad_lines_are_listed_and_the_others_enrolled(portal_server, teacher):
+    users = portal_server.count("users")
+    r = teacher.post("/courses/demo/roster", data={"csrf_token": teacher.csrf("/")},
+                     files={"file": ("r.csv", b"name\nerin2\nerin2\nbad name\n")})
+    assert r.status_code == 303
+    page = teacher.get(r.headers["location"]).text
+    problems = re.findall(r"<li>(roster line [^<]+)</li>", page)
+    assert problems == [
+        "roster line 3: &#39;erin2&#39; is listed twice (first on line 2); enrolled once",
+        "roster line 4: invalid user name &#39;bad name&#39;: use 1 to 64 characters: "
+        "letters, digits and _ . @ + -, starting with a letter or digit"]
+    assert len(re.findall(r'<code class="token">gr_', page)) == 1
+    assert portal_server.count("users") == users + 1
+    # a file that cannot be read is refused whole, on the course page
+    r = teacher.post("/courses/demo/roster", data={"csrf_token": teacher.csrf("/")},
+                     files={"file": ("r.csv", b"id\n1\n")})
+    assert r.status_code == 422
+    assert "the roster&#39;s first line must be a header with a &#39;name&#39; column" in r.text
+    assert portal_server.count("users") == users + 1
 
 
 def test_a_bundle_failing_validation_is_shown_and_not_stored(portal_server, teacher):
@@ -387,3 +425,79 @@ def test_create_course_form(portal_server, teacher, alice):
         assert db.execute("SELECT count(*) FROM courses WHERE slug IN ('mine', 'Bad Slug')"
                           ).fetchone()[0] == 0
     assert alice.get("/courses/spring").status_code == 403
+
+
+# --- issue 16: error pages, starter, which submission counts, queue position ----------------
+
+
+def test_portal_errors_are_pages_and_api_errors_json(portal_server, alice):
+    r = alice.get("/courses/demo/no-such-page")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in r.text
+    assert "There is no page at /courses/demo/no-such-page." in r.text
+    r = alice.get("/courses/demo/roster")  # a form's target, opened as a page
+    assert r.status_code == 405 and "<h1>Not this way</h1>" in r.text
+    assert "/courses/demo/roster cannot be opened this way (GET)" in r.text
+    r = alice.get("/api/v1/no-such-thing")
+    assert (r.status_code, r.json()) == (404, {"detail": "Not Found"})
+    r = alice.http.put("/api/v1/courses")
+    assert (r.status_code, r.json()) == (405, {"detail": "Method Not Allowed"})
+
+
+def test_starter_download(alice):
+    import io
+    import zipfile
+
+    r = alice.get(f"{FC}/starter.zip")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        assert "fc-optim/nndl/optim.py" in zf.namelist()
+        assert b"YOUR CODE HERE" in zf.read("fc-optim/nndl/optim.py")
+
+
+def test_choosing_needs_the_chosen_policy(portal_server, alice, teacher, alice_submission):
+    before = portal_server.count("submission_choices")
+    r = alice.post(f"{FC}/choose", data={"csrf_token": alice.csrf(FC),
+                                         "submission_id": str(alice_submission)})
+    assert r.status_code == 409
+    assert ("on fc-optim your latest submission counts; choosing a submission is only "
+            "possible when the instructor sets the policy to &#39;chosen&#39;") in r.text
+    assert portal_server.count("submission_choices") == before
+    assert "Your latest submission counts." in alice.get(FC).text
+    r = teacher.post(f"{FC}/settings", data={"csrf_token": teacher.csrf(FC),
+                                             "submission_policy": "first"})
+    assert r.status_code == 422
+    assert "submission_policy: Input should be &#39;latest&#39;, &#39;best&#39; or " \
+           "&#39;chosen&#39;" in r.text
+    with portal_server.db() as db:
+        assert db.execute("SELECT submission_policy FROM assignments WHERE "
+                          "slug='fc-optim'").fetchone() == ("latest",)
+
+
+def test_token_reset_in_the_portal(portal_server, teacher):
+    """The instructor resets a student's token: the new one is shown once (post-redirect-
+    get), the old one stops working; an instructor's token is not reset here."""
+    r = teacher.post("/courses/demo/roster", data={"csrf_token": teacher.csrf("/")},
+                     files={"file": ("r.csv", b"name\nresetme\n")})
+    old = re.search(r'<code class="token">(gr_[^<]+)</code>',
+                    teacher.get(r.headers["location"]).text).group(1)
+    student = Browser(portal_server.url, old)
+    assert "Demo course" in student.get("/").text
+    r = teacher.post("/courses/demo/members/resetme/token",
+                     data={"csrf_token": teacher.csrf("/")})
+    assert r.status_code == 303
+    page = teacher.get(r.headers["location"]).text
+    assert "<h1>New token for resetme</h1>" in page
+    [new] = re.findall(r'<code class="token">(gr_[^<]+)</code>', page)
+    assert new != old
+    assert student.get("/").status_code == 303  # the old token's session ended
+    assert Browser(portal_server.url, None).sign_in(old).status_code == 401
+    assert "Demo course" in Browser(portal_server.url, new).get("/").text
+    assert "gr_" not in teacher.get(r.headers["location"]).text  # shown once
+    tokens = portal_server.count("tokens")
+    r = teacher.post("/courses/demo/members/instructor/token",
+                     data={"csrf_token": teacher.csrf("/")})
+    assert r.status_code == 409
+    assert ("&#39;instructor&#39; is an instructor of demo; an admin makes instructors&#39; "
+            "tokens") in r.text
+    assert portal_server.count("tokens") == tokens

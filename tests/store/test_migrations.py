@@ -26,7 +26,7 @@ def test_migrated_schema_matches_models(store, store_url, tmp_path):
             "gradings", "jobs", "regrades", "workers", "web_sessions", "validations",
             "extensions", "audit_events", "todo_overrides", "regrade_requests", "lti_keys",
             "lti_platforms", "lti_contexts", "lti_line_items", "lti_users", "lti_launch_states",
-            "lti_score_posts",
+            "lti_score_posts", "submission_choices", "web_flashes",
             "alembic_version"} == tables
     assert (tmp_path / "grader.db").is_file() == store_url.startswith("sqlite")
 

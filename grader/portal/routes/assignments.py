@@ -4,6 +4,9 @@ their submissions)."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,19 +15,22 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from pydantic import ValidationError
 
 from ...report.gradebook import render_csv
-from ...service.access import assignment_seen
+from ...service.access import assignment_seen, submission_seen
 from ...service.deps import Svc
 from ...service.intake import accept_submission
+from ...service.policy import choose, set_policy
 from ...service.schemas import AssignmentSettings
 from ...service.views import gradebook, submission_lines
 from ...store import jobs as job_rows
 from ...store.assignments import update
 from ...store.errors import StoreError
 from ...store.extensions import effective_policy, extension_of
+from ...store.grades import POLICY_WORDS, SUBMISSION_POLICIES
 from ...store.submissions import count_of, list_submissions
 from ...submission import SubmissionError, SubmissionTooLarge
 from ..auth import Page, Post, Viewer
 from ..charts import histogram_chart, pass_rate_chart
+from ..code import markdown
 from ..queries import dashboard
 from ..render import page
 
@@ -40,20 +46,27 @@ def _assignment_page(request: Request, viewer: Viewer, svc: Svc, course: str,
         assert row is not None
         loaded = svc.runner.assignment(row, s)
         m = loaded.manifest
-        if seen.instructor:
+        description = markdown(m.description)
+        if seen.staff:
             board = dashboard(s, seen.course, row)
             return page(request, "assignment_staff.html", viewer, status=status,
                         course=seen.course, a=row, manifest=m, board=board,
+                        instructor=seen.instructor, description=description,
+                        policy_words=POLICY_WORDS, policies=SUBMISSION_POLICIES,
                         pass_chart=pass_rate_chart(board.stats),
                         hist_chart=histogram_chart(board.stats), **extra)
         used = count_of(s, row, viewer.user)
         mine = list(reversed(submission_lines(s, row, viewer.user)))
         policy = effective_policy(s, row, viewer.user)
         ext = extension_of(s, row, viewer.user)
+        subs = list_submissions(s, row, viewer.user)
     left = None if policy.max_submissions is None else max(0, policy.max_submissions - used)
     now = datetime.now(UTC)
+    files = {x.id: json.loads(x.filenames) for x in subs}
     return page(request, "assignment_student.html", viewer, status=status, course=seen.course,
                 a=row, manifest=m, used=used, left=left, mine=mine, policy=policy, ext=ext,
+                description=description, files=files,
+                policy_words=POLICY_WORDS, chosen=row.submission_policy == "chosen",
                 past_due=bool(policy.due_at and policy.due_at < now), **extra)
 
 
@@ -62,6 +75,48 @@ def assignment_page(request: Request, course: str, assignment: str, viewer: Page
                     ) -> HTMLResponse:
     """The dashboard (instructors) or the submission page (students)."""
     return _assignment_page(request, viewer, svc, course, assignment)
+
+
+@router.get("/starter.zip")
+def starter_zip(course: str, assignment: str, viewer: Page, svc: Svc) -> Response:
+    """The assignment's starter files as a zip (what students download and fill in)."""
+    with svc.store.read() as s:
+        seen = assignment_seen(s, course, assignment, viewer.user)
+        assert seen.assignment is not None
+        loaded = svc.runner.assignment(seen.assignment, s)
+    files = loaded.starter_files()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel in sorted(files):
+            zf.writestr(zipfile.ZipInfo(f"{assignment}/{rel}", (1980, 1, 1, 0, 0, 0)),
+                        files[rel], compress_type=zipfile.ZIP_DEFLATED)
+    return Response(out.getvalue(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{assignment}-starter.zip"',
+        "Cache-Control": "no-store"})
+
+
+@router.post("/choose")
+def choose_active(request: Request, course: str, assignment: str, viewer: Post, svc: Svc,
+                  submission_id: Annotated[int, Form(ge=1)]) -> Response:
+    """Make one of the student's graded submissions the one that counts (policy chosen)."""
+    with svc.store.write() as s:
+        seen = assignment_seen(s, course, assignment, viewer.user)
+        assert seen.assignment is not None
+        sub = submission_seen(s, submission_id, viewer.user).submission
+        assert sub is not None
+        try:
+            choose(s, seen.assignment, viewer.user, sub)
+        except StoreError as exc:
+            if exc.status in (403, 404):
+                raise
+            error = exc.message
+        else:
+            error = None
+    if error is not None:
+        return _assignment_page(request, viewer, svc, course, assignment, status=409,
+                                submit_error=error)
+    return RedirectResponse(f"/courses/{course}/assignments/{assignment}?msg=chosen",
+                            status_code=303)
 
 
 @router.post("/publish")
@@ -90,8 +145,10 @@ def save_settings(request: Request, course: str, assignment: str, viewer: Post, 
                   late_days_accepted: Annotated[str, Form(max_length=20)] = "",
                   max_submissions: Annotated[str, Form(max_length=20)] = "",
                   resubmission_penalty_percent: Annotated[str, Form(max_length=20)] = "0",
-                  hidden_released: Annotated[bool, Form()] = False) -> Response:
-    """Due date (UTC), late policy, submission limit, release of hidden details."""
+                  hidden_released: Annotated[bool, Form()] = False,
+                  submission_policy: Annotated[str, Form(max_length=16)] = "") -> Response:
+    """Due date (UTC), late policy, submission limit, release of hidden details, which
+    submission counts."""
     with svc.store.read() as s:
         assignment_seen(s, course, assignment, viewer.user, instructor=True)
     raw = {"due_at": _optional(due_at), "late_percent_per_day": late_percent_per_day or "0",
@@ -100,6 +157,8 @@ def save_settings(request: Request, course: str, assignment: str, viewer: Post, 
            "max_submissions": _optional(max_submissions),
            "resubmission_penalty_percent": resubmission_penalty_percent or "0",
            "hidden_released": hidden_released}
+    if submission_policy:
+        raw["submission_policy"] = submission_policy
     if title.strip():
         raw["title"] = title.strip()
     try:
@@ -110,10 +169,13 @@ def save_settings(request: Request, course: str, assignment: str, viewer: Post, 
         return _assignment_page(request, viewer, svc, course, assignment, status=422,
                                 settings_errors=errors)
     changes = {k: v for k, v in changes.items() if k in raw}
+    new_policy = changes.pop("submission_policy", None)
     with svc.store.write() as s:
         seen = assignment_seen(s, course, assignment, viewer.user, instructor=True)
         assert seen.assignment is not None
         update(s, seen.assignment, changes)
+        if new_policy is not None:
+            set_policy(s, seen.assignment, new_policy, viewer.user)
     return RedirectResponse(f"/courses/{course}/assignments/{assignment}?msg=saved",
                             status_code=303)
 
@@ -152,9 +214,9 @@ def regrade(request: Request, course: str, assignment: str, viewer: Post, svc: S
 
 @router.get("/grades.csv")
 def grades_csv(course: str, assignment: str, viewer: Page, svc: Svc) -> PlainTextResponse:
-    """Grades for an LMS gradebook (instructors)."""
+    """Grades for an LMS gradebook (instructors and TAs)."""
     with svc.store.read() as s:
-        seen = assignment_seen(s, course, assignment, viewer.user, instructor=True)
+        seen = assignment_seen(s, course, assignment, viewer.user, staff=True)
         assert seen.assignment is not None
         lines = gradebook(s, seen.course, seen.assignment)
     return PlainTextResponse(render_csv(lines), media_type="text/csv", headers={

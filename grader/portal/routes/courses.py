@@ -14,14 +14,21 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from ...assignments.loader import builtin_slugs
 from ...service.access import course_seen
 from ...service.deps import Svc
-from ...service.publishing import add_builtin_assignment, upload_bundle, validation_seen
+from ...service.publishing import (
+    AlreadyThere,
+    add_builtin_assignment,
+    upload_bundle,
+    validation_seen,
+)
 from ...service.roster import parse_roster
+from ...store import audit
 from ...store.assignments import list_assignments
 from ...store.courses import courses_of, create_course
 from ...store.errors import Forbidden, Invalid, StoreError
+from ...store.flashes import put_flash, take_flash
 from ...store.lti import contexts_of_course
-from ...store.users import enrol_roster, members
-from ..auth import Page, Post, Viewer
+from ...store.users import enrol_roster, members, membership_of, remove_member, reset_course_token
+from ..auth import SESSION_COOKIE, Page, Post, Viewer
 from ..queries import course_lines, parse_report
 from ..render import error_page, page
 
@@ -52,9 +59,9 @@ def _course_page(request: Request, viewer: Viewer, svc: Svc, course: str, status
                  **extra: object) -> HTMLResponse:
     with svc.store.read() as s:
         seen = course_seen(s, course, viewer.user)
-        rows = list_assignments(s, seen.course, published_only=not seen.instructor)
-        lines = course_lines(s, seen.course, rows, viewer.user, seen.instructor)
-        roster = members(s, seen.course) if seen.instructor else []
+        rows = list_assignments(s, seen.course, published_only=not seen.staff)
+        lines = course_lines(s, seen.course, rows, viewer.user, seen.staff)
+        roster = members(s, seen.course) if seen.staff else []
         roster_view = [(e.user.name, e.role) for e in roster]
         lms_linked = bool(contexts_of_course(s, seen.course.id)) if seen.instructor else False
     builtins = builtin_slugs(svc.settings) if seen.instructor else []
@@ -72,26 +79,81 @@ def course_page(request: Request, course: str, viewer: Page, svc: Svc) -> HTMLRe
 
 @router.post("/courses/{course}/roster")
 def roster_upload(request: Request, course: str, viewer: Post, svc: Svc,
-                  file: Annotated[UploadFile, File()]) -> HTMLResponse:
-    """Enrol a roster CSV; show the new accounts' tokens (once) to hand out."""
+                  file: Annotated[UploadFile, File()]) -> Response:
+    """Enrol a roster CSV (ours or an LMS export), then redirect to the page that shows the
+    new accounts' tokens once and each line that was not enrolled (post-redirect-get: a
+    reload re-posts nothing)."""
     with svc.store.read() as s:
         course_seen(s, course, viewer.user, instructor=True)
     try:
-        rows = parse_roster(file.file.read(), svc.settings.max_roster_rows)
+        roster = parse_roster(file.file.read(), svc.settings.max_roster_rows)
         with svc.store.write() as s:
             seen = course_seen(s, course, viewer.user, instructor=True)
-            entries = enrol_roster(s, seen.course, rows)
+            entries = enrol_roster(s, seen.course, [(a, r) for a, r, _ in roster.rows])
+            shown = {a: n for a, _, n in roster.rows}
+            flash = put_flash(s, viewer.session, request.cookies[SESSION_COOKIE], {
+                "entries": [{"name": e.name, "shown": shown.get(e.name, ""),
+                             "role": e.role, "token": e.token} for e in entries],
+                "problems": roster.problems})
     except StoreError as exc:
         return _course_page(request, viewer, svc, course, status=exc.status,
                             roster_error=exc.message)
+    return RedirectResponse(f"/courses/{course}/roster/enrolled?flash={flash}",
+                            status_code=303)
+
+
+def _tokens_csv(entries: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["name", "role", "token"])
+    writer.writerow(["name", "shown_name", "role", "token"])
     for e in entries:
-        writer.writerow([e.name, e.role, e.token or ""])
-    data_url = "data:text/csv;base64," + base64.b64encode(out.getvalue().encode()).decode()
-    return page(request, "roster_tokens.html", viewer, course=course, entries=entries,
-                csv_url=data_url)
+        writer.writerow([e["name"], e.get("shown", ""), e["role"], e["token"] or ""])
+    return "data:text/csv;base64," + base64.b64encode(out.getvalue().encode()).decode()
+
+
+@router.get("/courses/{course}/roster/enrolled")
+def roster_enrolled(request: Request, course: str, viewer: Page, svc: Svc,
+                    flash: int = 0) -> HTMLResponse:
+    """The tokens of the last roster upload or token reset, shown once (a reload shows
+    that they were shown, never new tokens)."""
+    with svc.store.write() as s:
+        seen = course_seen(s, course, viewer.user, instructor=True)
+        data = take_flash(s, viewer.session, request.cookies.get(SESSION_COOKIE, ""), flash)
+        slug = seen.course.slug
+    entries = data["entries"] if data else []
+    return page(request, "roster_tokens.html", viewer, course=slug, entries=entries,
+                problems=data["problems"] if data else [], gone=data is None,
+                reset=bool(data and data.get("reset")),
+                csv_url=_tokens_csv(entries) if entries else "")
+
+
+@router.post("/courses/{course}/members/{name}/remove")
+def remove_member_form(request: Request, course: str, name: str, viewer: Post, svc: Svc
+                       ) -> Response:
+    """Remove a student or TA from the course (instructors); their submissions are kept."""
+    with svc.store.write() as s:
+        seen = course_seen(s, course, viewer.user, instructor=True)
+        row = remove_member(s, seen.course, name)
+        audit.record(s, seen.course.id, "roster.remove", viewer.user, subject_id=row.user_id,
+                     role=row.role)
+    return RedirectResponse(f"/courses/{course}?msg=removed#roster-h", status_code=303)
+
+
+@router.post("/courses/{course}/members/{name}/token")
+def reset_token_form(request: Request, course: str, name: str, viewer: Post, svc: Svc
+                     ) -> Response:
+    """A new course token for a student or TA (instructors), shown once on the next page;
+    their previous tokens for this course stop working."""
+    with svc.store.write() as s:
+        seen = course_seen(s, course, viewer.user, instructor=True)
+        token = reset_course_token(s, seen.course, name)
+        member = membership_of(s, seen.course, name)
+        audit.record(s, seen.course.id, "token.reset", viewer.user, subject_id=member.user_id)
+        flash = put_flash(s, viewer.session, request.cookies[SESSION_COOKIE], {
+            "entries": [{"name": name, "shown": "", "role": member.role, "token": token}],
+            "problems": [], "reset": True})
+    return RedirectResponse(f"/courses/{course}/roster/enrolled?flash={flash}",
+                            status_code=303)
 
 
 @router.post("/courses/{course}/assignments/builtin")
@@ -123,6 +185,9 @@ def bundle_upload(request: Request, course: str, viewer: Post, svc: Svc,
         return page(request, "bundle_failed.html", viewer, status=422, course=course,
                     detail=exc.message, lines=[], summary="",
                     filename=bundle.filename or "bundle.zip")
+    except AlreadyThere as exc:
+        return _course_page(request, viewer, svc, course, status=409,
+                            bundle_error=exc.for_portal())
     except StoreError as exc:
         if exc.status in (401, 403):
             raise

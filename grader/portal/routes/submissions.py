@@ -10,7 +10,10 @@ from ...service.access import regrade_seen, submission_seen
 from ...service.deps import Svc
 from ...service.views import regrade_out, submission_out
 from ...store import jobs as job_rows
+from ...store.submissions import files_of
+from ...store.waiting import waiting_of
 from ..auth import Page, Post
+from ..code import code_files
 from ..plots import check_plots
 from ..render import page
 
@@ -31,6 +34,8 @@ def submission_page(request: Request, submission_id: int, viewer: Page, svc: Svc
                              seen.instructor, seen.staff)
         row = seen.assignment
         owner = seen.submission.user_id == viewer.user.id
+        code = code_files(files_of(s, seen.submission))
+        waiting = waiting_of(s, seen.submission, svc.settings.workers)
     plots = {}
     if out.result is not None:
         for t in out.result.todos:
@@ -39,19 +44,23 @@ def submission_page(request: Request, submission_id: int, viewer: Page, svc: Svc
     return page(request, "submission.html", viewer, sub=out, a=row, course=seen.course,
                 instructor=seen.instructor, staff=seen.staff, owner=owner,
                 overrides={o.todo: o for o in (out.review.overrides if out.review else [])},
-                plots=plots, pending=out.status in PENDING,
+                plots=plots, pending=out.status in PENDING, code=code, waiting=waiting,
                 poll_ms=int(svc.settings.portal_poll_seconds * 1000))
 
 
 @router.get("/submissions/{submission_id}/status")
 def submission_status(submission_id: int, viewer: Page, svc: Svc) -> JSONResponse:
-    """``{"status", "score", "max_score"}`` for the page's live status."""
+    """``{"status", "score", "max_score"}`` for the page's live status (and, while queued,
+    ``waiting``: the place in the queue and a rough wait)."""
     with svc.store.read() as s:
         seen = submission_seen(s, submission_id, viewer.user)
         assert seen.submission is not None
         sub = seen.submission
         body = {"id": sub.id, "status": sub.status, "score": sub.score,
                 "max_score": sub.max_score}
+        waiting = waiting_of(s, sub, svc.settings.workers)
+        if waiting is not None:
+            body["waiting"] = waiting.sentence()
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 

@@ -2,7 +2,8 @@
 // - [data-poll]: poll a status URL while a grading (or a bundle's validation) is pending, then
 //   reload the page to show the result (without JavaScript, a <noscript> refresh does the same);
 // - [data-dropzone]: drop files on the submission form's zone (fills its file input);
-// - form[data-busy]: say that a long upload is being processed.
+// - form[data-busy]: say that a long upload is being processed;
+// - time[data-local]: a UTC time shown in the viewer's time zone (without JS: UTC).
 (function () {
   "use strict";
 
@@ -10,6 +11,7 @@
     var url = box.getAttribute("data-poll");
     var every = parseInt(box.getAttribute("data-poll-ms"), 10) || 1500;
     var text = box.querySelector("[data-status-text]");
+    var waiting = box.querySelector("[data-waiting]");
     var labels = { queued: "Waiting in the queue", running: "Grading" };
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -22,6 +24,7 @@
                 (body.stage && body.status === "running" ? body.stage :
                  labels[body.status]) + "…";
             }
+            if (waiting) { waiting.textContent = body.waiting ? "(" + body.waiting + ")" : ""; }
             setTimeout(tick, every);
           } else {
             if (text) { text.textContent = "Done; loading the result…"; }
@@ -57,7 +60,20 @@
     });
   }
 
+  function localTime(el) {
+    var d = new Date(el.getAttribute("datetime"));
+    if (isNaN(d.getTime())) { return; }
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+    el.title = el.textContent;
+    el.textContent = d.toLocaleString(undefined, {
+      weekday: "short", year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    if (zone) { el.setAttribute("data-zone", zone); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("time[data-local]"), localTime);
     Array.prototype.forEach.call(document.querySelectorAll("[data-poll]"), poll);
     Array.prototype.forEach.call(document.querySelectorAll("[data-dropzone]"), dropzone);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-busy]"), function (f) {

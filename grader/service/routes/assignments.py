@@ -13,6 +13,7 @@ from ...store.assignments import list_assignments, update
 from ...store.submissions import list_submissions
 from ..access import assignment_seen, course_seen
 from ..deps import Caller, Svc
+from ..policy import set_policy
 from ..problems import problems
 from ..publishing import add_builtin_assignment, upload_bundle
 from ..schemas import (
@@ -98,22 +99,28 @@ def get_assignment_route(course: str, assignment: str, user: Caller, svc: Svc
 def update_assignment(course: str, assignment: str, body: AssignmentSettings, user: Caller,
                       svc: Svc) -> AssignmentOut:
     """Change settings (instructors): publish, due date, late policy, submission limit,
-    resubmission penalty, release of hidden checks' details."""
+    resubmission penalty, release of hidden checks' details, which submission counts
+    (``submission_policy``; a change queues every student's counted score for the LMS)."""
+    changes = body.model_dump(exclude_unset=True)
+    policy = changes.pop("submission_policy", None)
     with svc.store.write() as s:
         seen = assignment_seen(s, course, assignment, user, instructor=True)
         assert seen.assignment is not None
-        row = update(s, seen.assignment, body.model_dump(exclude_unset=True))
+        row = update(s, seen.assignment, changes)
+        if policy is not None:
+            set_policy(s, row, policy, user)
         return assignment_out(row, None, True)
 
 
 @router.get("/{assignment}/submissions")
 def list_assignment_submissions(course: str, assignment: str, user: Caller, svc: Svc
                                 ) -> list[SubmissionSummary]:
-    """Submissions to the assignment: all of them for instructors, one's own for students."""
+    """Submissions to the assignment: all of them for instructors and TAs, one's own for
+    students."""
     with svc.store.read() as s:
         seen = assignment_seen(s, course, assignment, user)
         assert seen.assignment is not None
-        return submission_lines(s, seen.assignment, None if seen.instructor else user)
+        return submission_lines(s, seen.assignment, None if seen.staff else user)
 
 
 @router.post("/{assignment}/regrade", status_code=202)
@@ -135,9 +142,10 @@ def regrade_all(course: str, assignment: str, body: RegradeIn, user: Caller, svc
             responses={200: {"content": {"text/csv": {}}}})
 def export_grades(course: str, assignment: str, user: Caller, svc: Svc) -> PlainTextResponse:
     """Grades for an LMS gradebook (instructors): one line per student of the course, their
-    latest submission, late and resubmission penalties applied."""
+    counted submission (the assignment's ``submission_policy``), late and resubmission
+    penalties applied. Instructors and TAs."""
     with svc.store.read() as s:
-        seen = assignment_seen(s, course, assignment, user, instructor=True)
+        seen = assignment_seen(s, course, assignment, user, staff=True)
         assert seen.assignment is not None
         lines = gradebook(s, seen.course, seen.assignment)
     text = render_csv(lines)
