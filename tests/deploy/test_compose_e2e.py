@@ -152,7 +152,7 @@ def test_compose_deployment_end_to_end(deployment: Deployment):
     v = prof.upload_bundle("dl", bundle_zip(BUNDLES / "tiny-sgd"), publish="true")
     timings["bundle_validation_seconds"] = round(time.monotonic() - t0, 1)
     assert v["status"] == "passed", v
-    assert "assignment OK: 3 of 3 validations passed" in v["check_report"]
+    assert "assignment OK: 4 of 4 validations passed" in v["check_report"]
     assert v["assignment"]["published"] is True
 
     # --- a student submits over HTTP; the result comes back -------------------------------

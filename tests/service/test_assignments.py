@@ -39,7 +39,7 @@ def test_bundle_upload_builds_validates_and_publishes(course, instructor, server
         200, 404)
     body = instructor.wait_validation(queued["id"])
     assert body["status"] == "passed", body
-    assert "assignment OK: 3 of 3 validations passed" in body["check_report"]
+    assert "assignment OK: 4 of 4 validations passed" in body["check_report"]
     assert any(line.startswith("fixtures written") for line in body["build_log"])
     assert body["stage"] == "stored" and body["attempts"] == 1 and body["detail"] is None
     assert body["started_at"] and body["finished_at"]
