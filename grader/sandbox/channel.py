@@ -251,3 +251,14 @@ class PipeChannel(Channel):
         code = self.proc.returncode
         return ChannelEnd(returncode=None if self.timed_out else code,
                           timed_out=self.timed_out)
+
+
+def started(chan: Channel, prefix: bytes) -> Channel:
+    """``chan`` once the harness's bootstrap ``prefix`` is sent; a sandbox that could not
+    start is closed (which says why) and ``ChannelClosed`` raised."""
+    try:
+        chan.send(prefix)
+    except ChannelClosed:
+        chan.close()
+        raise
+    return chan

@@ -38,7 +38,7 @@ from ..harness.bootstrap import BOOTSTRAP
 from . import cgroups
 from .base import Sandbox, SandboxError, bootstrap_prefix
 from .cgroups import RunCgroup
-from .channel import Channel, ChannelClosed, ChannelEnd, PipeChannel
+from .channel import Channel, ChannelEnd, PipeChannel, started
 from .uids import allocate_uid
 
 SAFE_ENV = {
@@ -220,12 +220,7 @@ class ProcessSandbox(Sandbox):
                 uid_ctx.__exit__(None, None, None)
 
         chan = BwrapChannel(proc, wall_seconds, frame_limit, self.name, cleanup)
-        try:
-            chan.send(bootstrap_prefix())
-        except ChannelClosed:
-            chan.close()  # says why when bubblewrap itself could not start
-            raise
-        return chan
+        return started(chan, bootstrap_prefix())
 
 
 class BwrapChannel(PipeChannel):
@@ -269,9 +264,4 @@ class BareRunner(Sandbox):
             preexec_fn=lambda: _limits_preexec(None, 0))
         chan = PipeChannel(proc, wall_seconds, frame_limit, self.name,
                            lambda: shutil.rmtree(work, ignore_errors=True))
-        try:
-            chan.send(bootstrap_prefix())
-        except ChannelClosed:
-            chan.close()  # says why when bubblewrap itself could not start
-            raise
-        return chan
+        return started(chan, bootstrap_prefix())

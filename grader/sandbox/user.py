@@ -24,7 +24,7 @@ import tempfile
 from ..config import Settings
 from ..harness.bootstrap import BOOTSTRAP
 from .base import Sandbox, SandboxError, bootstrap_prefix
-from .channel import Channel, ChannelClosed, PipeChannel
+from .channel import Channel, PipeChannel, started
 from .process import SAFE_ENV, _limits_preexec, kill_uid, probe_python
 from .uids import allocate_uid
 
@@ -70,9 +70,4 @@ class UserSandbox(Sandbox):
             uid_ctx.__exit__(None, None, None)
 
         chan = PipeChannel(proc, wall_seconds, frame_limit, self.name, cleanup)
-        try:
-            chan.send(bootstrap_prefix())
-        except ChannelClosed:
-            chan.close()  # says why when bubblewrap itself could not start
-            raise
-        return chan
+        return started(chan, bootstrap_prefix())
