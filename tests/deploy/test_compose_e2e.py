@@ -33,9 +33,12 @@ pytestmark = [pytest.mark.docker, pytest.mark.deploy, pytest.mark.slow,
 
 OUT = REPO / "test-output" / "deploy"
 TINY_REF = (BUNDLES / "tiny-sgd" / "reference" / "tiny" / "optim.py").read_bytes()
-#: Fast leases, so that a killed worker's job is taken over within seconds.
+#: Fast leases, so that a killed worker's job is taken over within seconds; no per-student
+#: quota (the burst is 10 submissions from each of 5 students, posted while the workers are
+#: paused: the default quota would refuse all but 2 each with a 429).
 FAST = {"GRADER_WORKER_CONCURRENCY": "1", "GRADER_JOB_HEARTBEAT_SECONDS": "1",
-        "GRADER_JOB_LEASE_SECONDS": "6", "GRADER_SWEEP_SECONDS": "1"}
+        "GRADER_JOB_LEASE_SECONDS": "6", "GRADER_SWEEP_SECONDS": "1",
+        "GRADER_SUBMISSIONS_PER_HOUR": "0", "GRADER_MAX_PENDING_PER_STUDENT": "0"}
 BURST = 50
 
 
