@@ -69,9 +69,9 @@ def _pick_sandbox(settings: Any) -> tuple[Any, str | None]:
     why = None
     try:
         box = ProcessSandbox(settings)
-        if box.works():
+        ok, why = box.probe()
+        if ok:
             return box, None
-        why = "its probe run gave no answer"
     except (SandboxError, OSError) as exc:
         why = str(exc)[-300:]
     return UserSandbox(settings), why

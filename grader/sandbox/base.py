@@ -61,24 +61,34 @@ class Sandbox(ABC):
 
     def works(self, wall_seconds: float = 30.0) -> bool:
         """Whether a harness starts here and answers (its ``hello``)."""
+        return self.probe(wall_seconds)[0]
+
+    def probe(self, wall_seconds: float = 30.0) -> tuple[bool, str]:
+        """Whether a harness starts here and answers (its ``hello``); if not, why: the
+        sandbox's own last words (bubblewrap's error, say) or the exception."""
         try:
             chan = self.channel(wall_seconds, 1 << 20)
-        except (ChannelClosed, SandboxError, OSError):
-            return False
+        except (ChannelClosed, SandboxError, OSError) as exc:
+            return False, str(exc).strip()[-300:] or type(exc).__name__
+        why = ""
         try:
             chan.send(pack({"type": "probe", "protocol": PROTOCOL_VERSION}, SUPERVISOR))
             while True:
                 _, payload = chan.recv()
                 value = unpack_payload(payload)
                 if isinstance(value, dict) and value.get("type") == "hello":
-                    return True
-        except (ChannelClosed, ValueError):
-            return False
+                    return True, ""
+        except (ChannelClosed, ValueError) as exc:
+            why = str(exc).strip()
         finally:
             try:
-                chan.close()
-            except SandboxError:
-                pass
+                end = chan.close()
+                stderr = (end.stderr or "").strip() if end is not None else ""
+                if stderr and not why.endswith(stderr[-200:]):
+                    why = stderr.splitlines()[-1][-300:]
+            except SandboxError as exc:
+                why = str(exc).strip()[-300:]
+        return False, why or "the harness gave no answer"
 
     def run_cases(self, job: dict, wall_seconds: float) -> tuple[list[dict], ChannelEnd]:
         """Run a ``cases`` job to its end; its frames and how the sandbox ended."""

@@ -98,7 +98,7 @@ def intended_wrong(case: Case) -> set[str]:
 
 
 def manifest_errors() -> dict[str, str]:
-    """slug -> why its manifest does not load here (dnn-optimizers until conv-dnn lands)."""
+    """slug -> why its manifest does not load here."""
     from grader.assignments.loader import load_assignment
     from grader.config import Settings
 
