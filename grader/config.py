@@ -189,6 +189,18 @@ class Settings(BaseSettings):
                                                           "take to start and import numpy.")
     docker_runtime: str | None = Field(None, description="OCI runtime (runc, crun...); default: "
                                                          "the engine's.")
+    docker_channel: Literal["socket", "attach"] = Field(
+        "socket", description="How frames reach a container: 'socket', a unix socket in "
+                              "docker_channel_dir mounted read-only into it (the engine "
+                              "stays out of the way; the grader and the engine must share "
+                              "that path: same machine, or the same host path mounted at "
+                              "the same place in the grader's container); 'attach', the "
+                              "engine's attach stream (works with any engine, remote "
+                              "included; slower).")
+    docker_channel_dir: Path = Field(
+        Path("/tmp/grader-channels"),
+        description="Where the grader makes each container's channel socket (a fresh "
+                    "private folder per container, removed with it).")
 
     # --- operations: logs and metrics --------------------------------------------------
     log_format: Literal["text", "json"] = Field(

@@ -14,6 +14,10 @@ Every run starts with a ``hello`` frame; ``done`` ends a cases run. Result frame
 private copy of stdout; the process's own stdout is /dev/null, so nothing the student prints
 can look like a frame.
 
+Direct channel (the Docker sandbox): ``--channel PATH`` connects to the unix socket the grader
+listens on at ``PATH`` and reads and writes frames there instead of stdin and stdout, so
+frames do not cross the engine's attach stream (stderr still does).
+
 Warm start (the Docker sandbox's pool): ``--ready`` imports everything (numpy included), writes
 ``grader-harness-ready`` on stderr, then waits for its session. A session's ``wall_seconds``
 arms an alarm that ends the harness (and with it the container) if the grader that should
@@ -26,6 +30,7 @@ import math
 import os
 import platform
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -138,11 +143,25 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     ready = "--ready" in argv
     argv = [a for a in argv if a != "--ready"]
+    direct = None
+    if "--channel" in argv:
+        i = argv.index("--channel")
+        direct = argv[i + 1]
+        del argv[i:i + 2]
     work = argv[0] if argv else os.getcwd()
     os.makedirs(work, exist_ok=True)
     os.chdir(work)
     set_not_dumpable()
-    result_fd = os.dup(1)
+    if direct is not None:
+        # the direct channel: one unix socket the grader listens on (mounted read-only),
+        # connected before the ready marker, so the grader finds it waiting
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(direct)
+        in_fd = sock.detach()
+        result_fd = os.dup(in_fd)
+    else:
+        in_fd = 0
+        result_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
 
@@ -151,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if ready:
         write_all(2, READY_MARKER)
-    channel, job = read_frame(0)
+    channel, job = read_frame(in_fd)
     if not isinstance(job, dict) or channel != SUPERVISOR:
         emit({"type": "fatal", "message": "the first frame is not a session"})
         return 2
@@ -166,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     own_ns = bool(job.get("own_pid_namespace"))
     if job.get("type") == "session":
-        Supervisor(0, result_fd, work, own_ns).run(job)
+        Supervisor(in_fd, result_fd, work, own_ns).run(job)
         emit({"type": "done"})
         return 0
     if job.get("type") == "cases":
@@ -176,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if job.get("type") == "host":
         from . import host
 
-        host.serve(job, emit, lambda: read_frame(0)[1])
+        host.serve(job, emit, lambda: read_frame(in_fd)[1])
         emit({"type": "done"})
         return 0
     emit({"type": "fatal", "message": f"unknown session type {job.get('type')!r}"})

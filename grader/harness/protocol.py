@@ -19,6 +19,7 @@ This module runs inside the sandbox: stdlib and numpy only.
 from __future__ import annotations
 
 import os
+import select
 import struct
 from typing import Any
 
@@ -133,8 +134,13 @@ def read_frame(fd: int, limit: int = 1 << 31) -> tuple[bytes, Any]:
 
 
 def write_all(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd``."""
+    """Write all of ``data`` to ``fd`` (waiting while a non-blocking ``fd`` is full: the
+    direct channel is one socket, read non-blocking and written here)."""
     view = memoryview(data)
     while view:
-        n = os.write(fd, view)
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            select.select([], [fd], [])
+            continue
         view = view[n:]

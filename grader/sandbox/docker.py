@@ -11,11 +11,20 @@ Isolation of one container (used for exactly one job, then destroyed; never ``do
 - cgroup limits: memory with swap equal to it (no swap), a CPU quota, a pids limit; rlimits
   for processes, open files and core dumps; ``--init`` (pid 1 reaps orphans, and when the
   harness ends the pid namespace takes every leftover process with it);
-- no log driver: nothing the code prints is stored by the engine; output is read from the
-  attach stream with caps (results: the harness's limit; stderr: 64 KB);
-- nothing is mounted from the host: the harness is in the image, and the job (the submission's
-  files and the case inputs, never reference code or expected outputs) is streamed to the
-  harness's stdin over the attached socket, then stdin is half-closed;
+- no log driver: nothing the code prints is stored by the engine; stderr is read from the
+  attach stream with a cap (64 KB), frames with the harness's limit;
+- the harness is in the image; the job (the submission's files and the case inputs, never
+  reference code or expected outputs) is streamed to the harness over its **channel**:
+  with ``docker_channel = "socket"`` (the default) a unix socket the grader listens on in a
+  fresh private folder (``docker_channel_dir``), the only thing mounted from the host
+  (read-only, mode 0711: the container can connect, not list). The harness connects before
+  it says it is ready; the grader accepts that one connection, checks that its peer has the
+  container's uid, and unlinks the socket, so nothing started later (the student's code)
+  can connect. Frames then never cross the engine (each one through dockerd's attach
+  stream cost about 0.1 ms and dockerd's CPU). With ``"attach"`` (a remote engine, or a
+  grader in a container without that folder at the same path), frames go over the attach
+  stream's stdin and stdout and nothing is mounted. Either way the input is half-closed to
+  end the session;
 - the wall clock is enforced by the grader through the engine (``kill``); the harness also
   arms an alarm from the job's ``wall_seconds``, so a container ends even if its grader died;
 - containers are created with auto-remove and carry labels naming their grader process; a new
@@ -34,12 +43,15 @@ import atexit
 import logging
 import os
 import selectors
+import shutil
 import socket
 import struct
+import tempfile
 import threading
 import time
 import weakref
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from ..config import Settings
@@ -58,6 +70,9 @@ LABEL = "org.dl-autograder.sandbox"
 OWNER_LABEL = "org.dl-autograder.owner"
 #: Extra seconds the in-container alarm gives the grader to kill the container itself.
 ALARM_GRACE_SECONDS = 2.0
+#: Where a container sees its direct channel's folder, and the socket's name in it.
+CHANNEL_MOUNT = "/run/grader-channel"
+CHANNEL_SOCKET = "sock"
 #: How long a pinged answer (yes or no) is trusted.
 PING_MAX_AGE_SECONDS = 5.0
 
@@ -186,23 +201,35 @@ class Demux:
                 self.err += payload[:STDERR_LIMIT - len(self.err)]
 
 
+def _drop(_: bytes) -> None:
+    """Throw bytes away."""
+
+
 class DockerChannel(Channel):
-    """A channel over a container's attach socket (see ``channel.Channel``)."""
+    """A channel to a container (see ``channel.Channel``): frames over its direct socket
+    (``Box.chan``) when it has one, else over the attach stream; stderr always comes over
+    the attach stream."""
 
     sandbox = "docker"
 
     def __init__(self, box: Box, wall_seconds: float, frame_limit: int) -> None:
         super().__init__(wall_seconds, frame_limit)
         self.box = box
-        self.sock = box.sock
-        box.demux.on_out = self._feed
+        self.attach = box.sock
+        self.sock = box.chan if box.chan is not None else box.sock
+        # with the direct channel, frames come only from it: the attach stream's stdout is
+        # nobody's (the harness's own stdout is /dev/null) and is dropped
+        box.demux.on_out = self._feed if self.sock is self.attach else _drop
         box.demux.on_err = self._feed_err
-        if box.demux.out:
+        if box.demux.out and self.sock is self.attach:
             self._feed(bytes(box.demux.out))
         if box.demux.err:
             self._feed_err(bytes(box.demux.err))
         self.sel = selectors.DefaultSelector()
-        self.sel.register(self.sock, selectors.EVENT_READ)
+        self.sel.register(self.sock, selectors.EVENT_READ, "frames")
+        self.attach_open = self.sock is not self.attach
+        if self.attach_open:
+            self.sel.register(self.attach, selectors.EVENT_READ, "attach")
         self.ended = False
 
     def _recv_some(self) -> None:
@@ -214,14 +241,39 @@ class DockerChannel(Channel):
             chunk = b""
         if not chunk:
             self.eof = True
+            if self.sock is not self.attach:
+                try:
+                    self.sel.unregister(self.sock)
+                except (KeyError, ValueError):
+                    pass
+            return
+        if self.sock is self.attach:
+            self.box.demux.feed(chunk)
+        else:
+            self._feed(chunk)
+
+    def _recv_attach(self) -> None:
+        """What the container wrote on stderr (the direct channel's side stream)."""
+        try:
+            chunk = self.attach.recv(1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.attach_open = False
+            self.sel.unregister(self.attach)
             return
         self.box.demux.feed(chunk)
 
     def _read_some(self, timeout: float) -> None:
         if self.eof:
             return
-        if self.sel.select(timeout):
-            self._recv_some()
+        for key, _ in self.sel.select(timeout):
+            if key.data == "attach":
+                self._recv_attach()
+            else:
+                self._recv_some()
 
     def _write_some(self, data: memoryview, timeout: float) -> int:
         try:
@@ -245,11 +297,17 @@ class DockerChannel(Channel):
         if not self.ended:
             self.ended = True
             self.box._half_close()
-            # a session ends by itself once its stdin closes: read until the container ends
+            # a session ends by itself once its input closes: read until the container ends
             deadline = time.monotonic() + (0.0 if self.timed_out else 2.0)
             while not self.eof and time.monotonic() < deadline:
                 self._read_some(max(0.0, deadline - time.monotonic()))
             kill = not self.eof
+            if self.attach_open and not kill:
+                # the harness closed its channel; its last words on stderr follow it
+                while self.attach_open and time.monotonic() < deadline:
+                    for key, _ in self.sel.select(max(0.0, deadline - time.monotonic())):
+                        if key.data == "attach":
+                            self._recv_attach()
             self.sel.close()
             code = self.box.finish(kill=kill)
             if not self.box.exited:
@@ -276,14 +334,23 @@ class Box:
         self._waiter: threading.Thread | None = None
         self.status: int | None = None
         self.exited = False
+        #: the direct channel (``docker_channel = "socket"``): its folder, listener, socket
+        self.chan_dir: str | None = None
+        self._listener: socket.socket | None = None
+        self.chan: socket.socket | None = None
         try:
-            self.id = api.create_container(**container_spec(api, settings, image, self.uid))["Id"]
+            if settings.docker_channel == "socket":
+                self._listen(settings)
+            self.id = api.create_container(**container_spec(
+                api, settings, image, self.uid, self.chan_dir))["Id"]
         except docker.errors.ImageNotFound as exc:
             self.release_uid()
+            self.close_channel()
             raise ImageMissing(f"the runner image {image} is missing; build it with "
                                "`grader sandbox build`") from exc
         except docker.errors.APIError as exc:
             self.release_uid()
+            self.close_channel()
             raise SandboxError(f"the Docker engine refused to create a container: "
                                f"{exc.explanation or exc}") from exc
         try:
@@ -293,6 +360,8 @@ class Box:
             self.sock = getattr(self._raw, "_sock", self._raw)
             api.start(self.id)
             self._await_ready(settings.docker_start_seconds)
+            if self._listener is not None:
+                self._accept()
             # asked now, long before the job can end it: the exit code is never missed
             self._waiter = threading.Thread(target=self._wait_removed, daemon=True,
                                             name=f"sandbox-wait-{self.id[:12]}")
@@ -333,6 +402,75 @@ class Box:
         before, _, after = bytes(self.demux.err).partition(READY_MARKER)
         self.demux.err = bytearray(before + after)
 
+    def _listen(self, settings: Settings) -> None:
+        """Make this container's channel folder and listen on its socket (before the
+        container exists: the harness connects as soon as it is ready)."""
+        base = Path(settings.docker_channel_dir)
+        base.mkdir(parents=True, exist_ok=True)
+        try:
+            os.chmod(base, 0o711)  # others may pass through, not list: names stay secret
+        except PermissionError:
+            pass  # another user's folder: mkdtemp's own 0700 folders still hold
+        self.chan_dir = tempfile.mkdtemp(prefix="chan-", dir=base)
+        os.chmod(self.chan_dir, 0o711)
+        path = os.path.join(self.chan_dir, CHANNEL_SOCKET)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(path)
+            os.chmod(path, 0o666)  # the container's uid is not ours
+            listener.listen(1)
+        except OSError:
+            listener.close()
+            raise
+        listener.setblocking(False)
+        self._listener = listener
+
+    def _accept(self) -> None:
+        """Take the harness's connection (made before its ready marker), check that it comes
+        from the container's uid, and stop listening: nothing else can connect later."""
+        assert self._listener is not None
+        try:
+            conn, _ = self._listener.accept()
+        except BlockingIOError:
+            raise SandboxError("the sandbox container was ready but did not connect to its "
+                               "channel socket; if the grader runs in a container, mount "
+                               "docker_channel_dir at the same path as on the host, or set "
+                               "GRADER_DOCKER_CHANNEL=attach") from None
+        finally:
+            self._close_listener()
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                struct.calcsize("3i"))
+        _, peer_uid, _ = struct.unpack("3i", creds)
+        if peer_uid != self.uid:
+            conn.close()
+            raise SandboxError(f"a process of uid {peer_uid}, not the container's "
+                               f"({self.uid}), connected to the channel socket")
+        conn.setblocking(False)
+        self.chan = conn
+
+    def _close_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        if self.chan_dir is not None:
+            try:
+                os.unlink(os.path.join(self.chan_dir, CHANNEL_SOCKET))
+            except OSError:
+                pass
+
+    def close_channel(self) -> None:
+        """Close the direct channel and remove its folder."""
+        self._close_listener()
+        chan, self.chan = self.chan, None
+        if chan is not None:
+            try:
+                chan.close()
+            except OSError:
+                pass
+        if self.chan_dir is not None:
+            shutil.rmtree(self.chan_dir, ignore_errors=True)
+            self.chan_dir = None
+
     def _wait_removed(self) -> None:
         try:
             self.status = int(self.api.wait(self.id, timeout=None,
@@ -349,10 +487,12 @@ class Box:
             lock.__exit__(None, None, None)
 
     def _half_close(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        for sock in (self.chan, self.sock):
+            try:
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
 
     def finish(self, kill: bool, patience_seconds: float = 10.0) -> int | None:
         """Kill the container if asked, wait until the engine has removed it; its exit code."""
@@ -394,10 +534,13 @@ class Box:
                     obj.close()
             except OSError:
                 pass
+        self.close_channel()
 
 
-def container_spec(api: Any, settings: Settings, image: str, uid: int) -> dict[str, Any]:
-    """``create_container`` arguments for one sandbox container (see the module docstring)."""
+def container_spec(api: Any, settings: Settings, image: str, uid: int,
+                   channel_dir: str | None = None) -> dict[str, Any]:
+    """``create_container`` arguments for one sandbox container (see the module docstring);
+    ``channel_dir``: the host folder of its direct channel socket, mounted read-only."""
     from docker.types import LogConfig, Ulimit
 
     mem = f"{settings.docker_memory_mb}m"
@@ -422,10 +565,14 @@ def container_spec(api: Any, settings: Settings, image: str, uid: int) -> dict[s
         log_config=LogConfig(type="none"),
         auto_remove=True,
         runtime=settings.docker_runtime,
+        binds={channel_dir: {"bind": CHANNEL_MOUNT, "mode": "ro"}} if channel_dir else None,
     )
+    command = ["python3", "-I", "-m", "grader_harness.main", "/tmp/work", "--ready"]
+    if channel_dir:
+        command += ["--channel", f"{CHANNEL_MOUNT}/{CHANNEL_SOCKET}"]
     return dict(
         image=image,
-        command=["python3", "-I", "-m", "grader_harness.main", "/tmp/work", "--ready"],
+        command=command,
         user=f"{uid}:{uid}",
         stdin_open=True,  # with detach=False this sets StdinOnce: EOF when we hang up
         detach=False,

@@ -59,10 +59,13 @@ def test_correct_submission_full_marks_and_a_bug_named_as_in_the_process_sandbox
 
 def test_container_configuration_is_locked_down(docker_sandbox, sandbox_settings):
     box = docker_sandbox.start_box()
+    box.chan_dir_at_start = box.chan_dir
     try:
         info = docker_sandbox.api.inspect_container(box.id)
+        assert os.listdir(box.chan_dir) == []  # connected: the socket is gone
     finally:
         box.destroy()
+    assert not os.path.exists(box.chan_dir_at_start)  # removed with the container
     host, config = info["HostConfig"], info["Config"]
     mem = sandbox_settings.docker_memory_mb << 20
     assert host["NetworkMode"] == "none" and config["NetworkDisabled"] is True
@@ -76,7 +79,11 @@ def test_container_configuration_is_locked_down(docker_sandbox, sandbox_settings
     assert host["Init"] is True and host["AutoRemove"] is True
     assert host["LogConfig"]["Type"] == "none"
     assert host["IpcMode"] == "private"
-    assert not host["Binds"] and not info["Mounts"]
+    # the one mount: the container's own channel folder, read-only, holding only the socket
+    # its harness connected to (unlinked once connected: see test_the_channel_socket_...)
+    assert host["Binds"] == [f"{box.chan_dir_at_start}:/run/grader-channel:ro"]
+    assert [(m["Destination"], m["RW"]) for m in info["Mounts"]] == [("/run/grader-channel",
+                                                                      False)]
     assert host["Tmpfs"] == {"/tmp": f"rw,nosuid,nodev,noexec,size={sandbox_settings.tmpfs_mb}m,"
                                      "mode=1777"}
     assert {u["Name"]: u["Hard"] for u in host["Ulimits"]} == {
@@ -102,6 +109,16 @@ def adam(w, dw, config=None):
         "opt": sorted(os.listdir("/opt/grader/grader_harness")),
     }
     try:
+        facts["channel_folder"] = sorted(os.listdir("/run/grader-channel"))
+    except OSError as exc:
+        facts["channel_folder"] = type(exc).__name__
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect("/run/grader-channel/sock")
+        facts["channel_connect"] = "connected"
+    except OSError as exc:
+        facts["channel_connect"] = type(exc).__name__
+    try:
         open("/probe", "w")
         facts["root_writable"] = True
     except OSError:
@@ -124,9 +141,33 @@ def test_what_student_code_sees_inside(fc_optim, docker_sandbox, sandbox_setting
     assert facts["interfaces"] == ["lo"]
     assert facts["pid1"].endswith("docker-init")
     assert facts["root_writable"] is False
+    # the grader's channel socket was unlinked once the harness connected: nothing to reach
+    assert facts["channel_folder"] == "PermissionError"  # 0711: not even listed
+    assert facts["channel_connect"] == "FileNotFoundError"
     # the image holds the harness, nothing else of the grader
     assert facts["opt"] == sorted([n.rsplit("/", 1)[1] for n in runner_context()
                                    if n.startswith("grader/harness/")] + ["__pycache__"])
+
+
+def test_the_attach_channel_grades_alike_and_mounts_nothing(fc_optim, sandbox_settings):
+    """``docker_channel = "attach"`` (a remote engine, a grader in a container without the
+    shared folder): frames cross the engine's attach stream, nothing is mounted."""
+    from grader.sandbox.docker import DockerSandbox
+
+    settings = sandbox_settings.model_copy(update={"docker_channel": "attach"})
+    box = DockerSandbox(settings, pool_size=0)
+    try:
+        one = box.start_box()
+        try:
+            info = box.api.inspect_container(one.id)
+        finally:
+            one.destroy()
+        assert not info["HostConfig"]["Binds"] and not info["Mounts"]
+        assert one.chan is None and one.chan_dir is None
+        result = run_grade(fc_optim, reference_with(fc_optim, {}), box, settings)
+        assert result.status == "graded" and result.score == 100, result.failure
+    finally:
+        box.close()
 
 
 def test_runner_image_context_is_the_harness_only():
