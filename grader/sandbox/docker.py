@@ -432,10 +432,12 @@ class Box:
         try:
             conn, _ = self._listener.accept()
         except BlockingIOError:
-            raise SandboxError("the sandbox container was ready but did not connect to its "
-                               "channel socket; if the grader runs in a container, mount "
-                               "docker_channel_dir at the same path as on the host, or set "
-                               "GRADER_DOCKER_CHANNEL=attach") from None
+            raise SandboxError(
+                "the sandbox container was ready but did not connect to its channel socket: "
+                "if the grader runs in a container, mount GRADER_DOCKER_CHANNEL_DIR at the "
+                "same path as on the host; if GRADER_DOCKER_IMAGE names a runner image built "
+                "for an older grader, rebuild it (`grader sandbox build`); or set "
+                "GRADER_DOCKER_CHANNEL=attach") from None
         finally:
             self._close_listener()
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,

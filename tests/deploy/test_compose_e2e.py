@@ -154,7 +154,7 @@ def test_compose_deployment_end_to_end(deployment: Deployment):
     t0 = time.monotonic()
     v = prof.upload_bundle("dl", bundle_zip(BUNDLES / "tiny-sgd"), publish="true")
     timings["bundle_validation_seconds"] = round(time.monotonic() - t0, 1)
-    assert v["status"] == "passed", v
+    assert v["status"] == "passed", json.dumps(v)[:4000]
     assert "assignment OK: 4 of 4 validations passed" in v["check_report"]
     assert v["assignment"]["published"] is True
 
