@@ -4,8 +4,10 @@ For a complete correct submission (the reference) of each built-in:
 
 - the **floor**: one ``python -c 'import numpy'`` in the sandbox's interpreter plus the time the
   student's code itself runs (summed over every case, as the harness clocks it);
-- the **engine**'s wall time (``grader.engine.grade``) under the process sandbox, and under
-  Docker from a warm pool, each as a ratio to the floor (target <= 1.5x for fc-optim);
+- the **harness**'s wall time (``run_submission``: the cases only) and the **engine**'s
+  (``grader.engine.grade``: the cases and their scoring) under the process sandbox, and the
+  engine's under Docker from a warm pool, each as a ratio to the floor (target <= 1.5x for
+  fc-optim);
 - ``grader grade``'s wall time against the engine's (target: engine + 0.3 s at most);
 - **CPU per grading**: the sandbox's own (its cgroup's accounting, process sandbox run as root)
   plus the grader process's (``getrusage``).
@@ -81,7 +83,7 @@ def main() -> None:
         files = a.reference_files()
         sub = Submission(files=files)
         assert grade(a, sub, proc, settings, fixtures=fx).score == a.manifest.max_score
-        student, engine_p, engine_d, cli, cpu_box, cpu_self = [], [], [], [], [], []
+        student, engine_p, engine_g, engine_d, cli, cpu_box, cpu_self = [], [], [], [], [], [], []
         for _ in range(args.runs):
             c0 = self_cpu()
             t0 = time.perf_counter()
@@ -91,6 +93,10 @@ def main() -> None:
             if run.end is not None and run.end.cpu_seconds is not None:
                 cpu_box.append(run.end.cpu_seconds)
             student.append(sum(o.student_seconds for o in run.outcomes.values()))
+            t0 = time.perf_counter()
+            result = grade(a, sub, proc, settings, fixtures=fx)  # harness + scoring
+            engine_g.append(time.perf_counter() - t0)
+            assert result.score == a.manifest.max_score, result.failure
             if docker is not None:
                 t0 = time.perf_counter()
                 result = grade(a, sub, docker, settings, fixtures=fx)
@@ -107,12 +113,16 @@ def main() -> None:
         print(f"  student's code (summed)     {med(student)}")
         print(f"  floor (numpy start + that)  {floor:6.3f} s")
         ep = statistics.median(engine_p)
-        print(f"  engine, process sandbox     {med(engine_p)}   {ep / floor:4.2f}x the floor")
+        print(f"  harness, process sandbox    {med(engine_p)}   {ep / floor:4.2f}x the floor "
+              "(running the cases, no scoring)")
+        eg = statistics.median(engine_g)
+        print(f"  engine, process sandbox     {med(engine_g)}   {eg / floor:4.2f}x the floor "
+              "(grade(): cases and scoring)")
         if engine_d:
             ed = statistics.median(engine_d)
             print(f"  engine, Docker (warm pool)  {med(engine_d)}   {ed / floor:4.2f}x the floor")
         c = statistics.median(cli)
-        print(f"  grader grade (process)      {med(cli)}   engine + {c - ep:.2f} s")
+        print(f"  grader grade (process)      {med(cli)}   engine + {c - eg:.2f} s")
         if cpu_box:
             print(f"  CPU per grading             sandbox {statistics.median(cpu_box):.3f} s + "
                   f"grader {statistics.median(cpu_self):.3f} s = "
