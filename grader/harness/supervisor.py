@@ -30,6 +30,7 @@ import selectors
 import signal
 import socket
 import time
+from collections import deque
 from typing import Any
 
 from .limits import describe_status
@@ -220,6 +221,7 @@ class Supervisor:
         self.check: Check | None = None
         self.idle: Check | None = None  # a check's child kept for the next check (``keep``)
         self.seq = 0
+        self.backlog: deque[tuple[bytes, bytes]] = deque()  # the trusted side's, in order
 
     # --- output to the trusted side -------------------------------------------------------
 
@@ -409,7 +411,9 @@ class Supervisor:
     # --- checks ------------------------------------------------------------------------------
 
     def begin(self, frame: dict) -> None:
-        self.seq += 1
+        seq = frame.get("seq")
+        valid = isinstance(seq, int) and not isinstance(seq, bool) and seq > self.seq
+        self.seq = seq if valid else self.seq + 1
         idle, self.idle = self.idle, None
         if idle is not None:
             if frame.get("reuse") and _alive(idle.pid):
@@ -553,10 +557,11 @@ class Supervisor:
         sel = selectors.DefaultSelector()
         sel.register(self.in_fd, selectors.EVENT_READ, "in")
         registered: tuple[int, ...] = ()
+        watched: Check | None = None  # whose pipes ``registered`` are (numbers get reused)
         while True:
             check = self.check
             want = (check.res_r, check.out.fd) if check is not None else ()
-            if want != registered:
+            if want != registered or check is not watched:
                 for fd in registered:
                     try:
                         sel.unregister(fd)
@@ -564,7 +569,7 @@ class Supervisor:
                         pass
                 for fd, tag in zip(want, ("res", "out"), strict=False):
                     sel.register(fd, selectors.EVENT_READ, tag)
-                registered = want
+                registered, watched = want, check
             timeout = None
             if check is not None and check.busy_since is not None:
                 timeout = max(0.0, check.seconds - check.busy_seconds(time.monotonic()))
@@ -586,11 +591,15 @@ class Supervisor:
                     check.busy_seconds(now) >= check.seconds:
                 self.end_check("timeout", f"did not finish within {check.seconds:g} s (an "
                                "infinite loop, or far too slow); it was stopped")
+            if self.backlog and not self._deferring():
+                self._process_backlog()  # the child answered, or its check ended
             if self.session.get("_shutdown"):
                 self.shutdown()
                 return
 
     def _read_in(self) -> bool:
+        """Read what the trusted side sent, queue its frames and process what may be; False
+        once its stream ended."""
         while True:
             try:
                 chunk = os.read(self.in_fd, 1 << 18)
@@ -600,31 +609,57 @@ class Supervisor:
                 return False
             self.reader.feed(chunk)
         while (raw := self.reader.next_raw()) is not None:
-            channel, payload = raw
+            self.backlog.append(raw)
+        self._process_backlog()
+        return True
+
+    def _deferring(self) -> bool:
+        """Whether control frames must wait: the running check has an operation (or a block
+        answer) forwarded and neither a reply nor a block call back yet."""
+        return self.check is not None and self.check.busy_since is not None
+
+    def _process_backlog(self) -> None:
+        """Process the trusted side's queued frames strictly in order; stop at a control
+        frame while the running check's child still owes an answer (the frames behind it
+        wait too: they belong to what the control frame starts or ends)."""
+        while self.backlog:
+            channel, payload = self.backlog[0]
             if channel in (CHILD_OP, BLOCK_ANSWER):
+                self.backlog.popleft()
                 check = self.check
                 if check is None:
                     continue  # the check ended meanwhile; the trusted side has been told
                 check.set_busy(time.monotonic())
                 self._to_child(HEAD.pack(b"G2", channel, len(payload)) + payload)
                 continue
-            frame = unpack_payload(payload)
-            kind = frame.get("type") if isinstance(frame, dict) else None
-            if kind == "begin":
-                if self.check is not None:
-                    self.end_check("ended")
-                self.begin(frame)
-            elif kind == "end":
-                if self.check is not None and frame.get("keep"):
+            if self._deferring():
+                return
+            self.backlog.popleft()
+            self._control(unpack_payload(payload))
+
+    def _control(self, frame: Any) -> None:
+        """A ``begin``, ``end`` or ``shutdown`` frame of the trusted side."""
+        kind = frame.get("type") if isinstance(frame, dict) else None
+        if kind == "begin":
+            if self.check is not None:
+                self.end_check("ended")
+            self.begin(frame)
+        elif kind == "end":
+            seq = frame.get("seq")
+            check = self.check
+            if check is not None and seq == check.seq:
+                if frame.get("keep"):
                     self.keep_check()
-                elif self.check is not None:
-                    self.end_check("ended")
                 else:
-                    self.emit({"type": "ended", "seq": self.seq, "outcome": "gone",
-                               "reason": "", "output": "", "seconds": 0.0})
-            elif kind == "shutdown":
-                self.session["_shutdown"] = True
-        return True
+                    self.end_check("ended")
+            elif isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq <= self.seq:
+                pass  # that check ended already and was reported (timeout, crash...)
+            else:
+                self.emit({"type": "ended", "seq": seq if isinstance(seq, int) else None,
+                           "outcome": "gone", "reason": "no such check", "output": "",
+                           "seconds": 0.0})
+        elif kind == "shutdown":
+            self.session["_shutdown"] = True
 
     def _to_child(self, data: bytes) -> None:
         check = self.check
