@@ -5,13 +5,25 @@ modules to import, the given code, the assignment's sandbox helpers, the limits)
 files, and starts the zygote (``zygote.py``), which imports the modules and reports each one.
 Then the trusted side drives, one check at a time:
 
-- ``begin``: the zygote forks a fresh child for the check (with a command pipe, a result pipe
-  and a pipe for what it prints); ``begun`` answers;
+- ``begin`` (with the check's ``seq``, counted on both sides): the zygote forks a fresh
+  child for the check (with a command pipe, a result pipe and a pipe for what it prints), or
+  with ``reuse`` the last check's kept child serves again; ``begun`` answers, or ``ended``
+  when no child could be had;
 - ``C`` frames (operations) and ``A`` frames (block answers) are forwarded to the child as
   they are; the child's ``R`` (replies) and ``B`` (block calls) frames go back as they are:
   the supervisor never decodes them, it only checks their framing and size;
-- ``end``: the child and everything it started are killed; ``ended`` reports how it ended,
-  what it printed (capped) and how long it ran.
+- ``end`` (with its ``seq``): the child and everything it started are killed, or with
+  ``keep`` the child is kept idle for the next check; ``ended`` reports how it ended, what it
+  printed (capped) and how long it ran. An ``end`` of a check that already ended (a timeout,
+  a crash: reported then) gets no answer.
+
+The trusted side pipelines: a check's ``begin`` comes in the same write as its first
+operation, and a kept check's ``reset`` operation in the same write as its ``end``. So its
+frames are processed strictly in order, but a control frame (``begin``, ``end``,
+``shutdown``), and everything behind it, waits while the running check's child owes an
+answer (an operation or block answer forwarded, no reply or block call back yet): until the
+child answers or its check ends (timeout, crash, too large). Operations behind a waiting
+``begin`` thus never reach the old check's child.
 
 Limits: a check's child may compute for ``check_seconds`` (time spent waiting for a block's
 answer does not count); past that it is killed and ``ended`` says ``timeout``. A frame over

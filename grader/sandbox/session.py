@@ -1,12 +1,19 @@
 """The trusted side of a harness session: open it, run checks one at a time, close it.
 
 ``Session.open`` sends the session frame (files, modules, given code, helpers, limits) and
-collects the import report; ``Session.check()`` begins a check (a fresh child in the
-sandbox), whose ``op`` sends one operation and returns its reply, answering the block calls
-the child makes meanwhile with ``on_block``; ``end`` collects how the check ended and what it
-printed. Frames are decoded here, with the safe codec, and checked against the protocol
-state: a reply is accepted only as the answer to the operation in flight, from the check
-that was begun.
+collects the import report; ``Session.check()`` makes a check (a fresh child in the sandbox,
+or the last one kept), whose ``op`` sends one operation and returns its reply, answering the
+block calls the child makes meanwhile with ``on_block``; ``end`` collects how the check ended
+and what it printed. Frames are decoded here, with the safe codec, and checked against the
+protocol state: a reply is accepted only as the answer to the operation in flight, from the
+check that was begun; the supervisor's reports carry the check's ``seq``, and those of
+another check are dropped.
+
+Check boundaries cost no round trip of their own: the check's ``begin`` is sent in the same
+write as its first operation (or its end), and ``begun`` is read while that operation's reply
+is awaited; a kept check's ``reset`` operation and its ``end`` go in one write (the
+supervisor holds the end back until the reset is answered, see ``harness/supervisor.py``).
+A case thus costs its operations' round trips and one more.
 """
 
 from __future__ import annotations
