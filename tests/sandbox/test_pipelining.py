@@ -1,4 +1,4 @@
-"""Pipelined check boundaries, in the real process sandbox (bubblewrap).
+"""Pipelined check boundaries, in the real sandboxes (bubblewrap and Docker).
 
 A check's ``begin`` goes in the same write as its first operation, a kept check's ``reset``
 in the same write as its ``end``; the supervisor holds control frames back while the
@@ -26,8 +26,7 @@ from grader.sandbox.process import ProcessSandbox
 from grader.sandbox.session import CheckEnded, Session
 
 from ..conftest import reference_with, run_grade
-
-pytestmark = pytest.mark.sandbox
+from .conftest import SANDBOXES
 
 LIMITS = {"check_seconds": 2.0, "import_seconds": 5.0, "memory_bytes": 256 << 20,
           "cpu_seconds": 30, "output_bytes": 4096, "result_bytes": 1 << 20,
@@ -157,13 +156,15 @@ def kinds(write: list[tuple[bytes, Any]]) -> list[str]:
     return out
 
 
-@pytest.fixture()
-def opened(process_sandbox):
-    """Open a session on ``source``; yields ``(session, recording channel)``."""
+@pytest.fixture(params=SANDBOXES)
+def opened(request):
+    """Open a session on ``source`` in the sandbox named by the parameter; yields
+    ``(session, recording channel)``."""
+    box = request.getfixturevalue(f"{request.param}_sandbox")
     sessions = []
 
     def open_(source: bytes = SOURCE) -> tuple[Session, RecordingChannel]:
-        sess = process_sandbox.session(LIMITS, wall_seconds=120)
+        sess = box.session(LIMITS, wall_seconds=120)
         chan = RecordingChannel(sess.channel)
         sess.channel = chan
         sessions.append(sess)
@@ -412,7 +413,9 @@ def test_timeouts_still_end_a_check_while_control_frames_wait(opened):
         "output": "", "seconds": 0.0}
 
 
-def test_grading_sends_one_write_per_op_and_one_more_per_case(fc_optim, settings):
+@pytest.mark.sandbox
+def test_grading_sends_one_write_per_op_and_one_more_per_case(fc_optim, settings,
+                                                               process_sandbox):
     """fc-optim's reference, graded in the real sandbox: full marks, and each case costs
     its operations and block answers plus one write (its end, with the reset if kept)."""
     channels: list[RecordingChannel] = []
@@ -423,10 +426,6 @@ def test_grading_sends_one_write_per_op_and_one_more_per_case(fc_optim, settings
             channels.append(chan)
             return chan
 
-    from grader.sandbox.process import bwrap_path
-
-    if not bwrap_path():
-        pytest.skip("bubblewrap is not installed")
     result = run_grade(fc_optim, reference_with(fc_optim, {}), Recording(settings),
                        settings)
     assert result.status == "graded", result.failure
