@@ -449,3 +449,75 @@ def test_grading_sends_one_write_per_op_and_one_more_per_case(fc_optim, settings
     ended = [r for r in chan.reports if r.get("type") == "ended"]
     assert len(ended) == len(ends) and len({r["seq"] for r in ended}) == len(ends)
     assert {r["outcome"] for r in ended} == {"ended"}
+
+
+#: fc-optim's optimizers, some wrong, some failing, some printing (none keeps state between
+#: calls: a child per case must then give exactly what a shared child gives).
+MIXED = '''
+def sgd_momentum(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault('learning_rate', 1e-2)
+    config.setdefault('momentum', 0.9)
+    v = config.setdefault('velocity', np.zeros_like(w))
+    print("momentum", w.shape)
+    v = config['momentum'] * v + config['learning_rate'] * dw
+    config['velocity'] = v
+    return w - v, config
+
+
+def rmsprop(w, dw, config=None):
+    if w.size > 12:
+        raise ValueError(f"too many weights: {w.size}")
+    raise NotImplementedError
+'''
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, arrays (in dicts, lists) compared element by element, NaN equal to NaN."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
+            a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def test_shared_children_give_what_a_child_per_case_gives(fc_optim, settings,
+                                                          process_sandbox):
+    """The engine's run (a TODO's cases of one phase share a child, through pipelined
+    boundaries) against each case in a child of its own, in the same kind of session."""
+    from grader.assignments.fixtures import load_fixtures
+    from grader.engine import host_for, plan, run_submission
+    from grader.sandbox.payloads import limits_for, session_payload
+
+    files = reference_with(fc_optim, {"nndl/optim.py": MIXED})
+    fixtures = load_fixtures(fc_optim)
+    host = host_for(fc_optim, process_sandbox, settings)
+    run = run_submission(fc_optim, files, process_sandbox, settings, fixtures.cases, host,
+                         order=fixtures.order)
+    assert run.broken is None
+    planned = plan(fc_optim.manifest, fixtures.cases, None, fixtures.order)
+    limits = limits_for(fc_optim, settings)
+    sess = process_sandbox.session({**limits, "wall_seconds": 300}, wall_seconds=300)
+    try:
+        sess.open(session_payload(fc_optim, files, settings))
+        statuses = {}
+        for pc in planned:
+            case = fixtures.cases[f"{pc.todo.id}/{pc.check.id}"][pc.index]
+            alone = host.run_case(sess, pc.todo, pc.check, case["inputs"],
+                                  case.get("meta") or {}, None, pc.key)
+            shared = run.outcomes[pc.key]
+            assert (shared.status, shared.output, shared.reason) == \
+                (alone.status, alone.output, alone.reason), pc.key
+            assert same(shared.outputs, alone.outputs), pc.key
+            assert (shared.error or {}).get("message") == (alone.error or {}).get("message")
+            assert shared.seconds > 0
+            statuses.setdefault(pc.todo.id, set()).add(shared.status)
+            if pc.todo.id == "sgd_momentum":
+                assert "momentum (" in shared.output
+    finally:
+        sess.close()
+    assert statuses["rmsprop"] == {"error"} and statuses["adam"] == {"ok"}
