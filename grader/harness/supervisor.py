@@ -192,6 +192,7 @@ class Check:
         self.pending = bytearray()  # to the child
         self.busy_since: float | None = None
         self.busy = 0.0
+        self.in_op = False  # an operation was forwarded and not replied to yet
         self.started = time.monotonic()
         self.seconds = 10.0  # of computing, past which the child is stopped
         self.outcome: str | None = None
@@ -480,9 +481,15 @@ class Supervisor:
 
     def keep_check(self) -> None:
         """End the check but keep its child (alive, idle) for the next check that asks to
-        reuse it: the trusted side has reset its state (a ``reset`` operation)."""
+        reuse it: the trusted side has reset its state (a ``reset`` operation). A child in
+        the middle of an operation (waiting for a block's answer) is not kept."""
         check = self.check
         if check is None:
+            return
+        if check.in_op:
+            # it waits for a block's answer in the middle of an operation (the reset's, say):
+            # not fit to serve another check
+            self.end_check("ended")
             return
         self.check = None
         now = time.monotonic()
@@ -642,6 +649,7 @@ class Supervisor:
                 if check is None:
                     continue  # the check ended meanwhile; the trusted side has been told
                 check.set_busy(time.monotonic())
+                check.in_op = check.in_op or channel == CHILD_OP
                 self._to_child(HEAD.pack(b"G2", channel, len(payload)) + payload)
                 continue
             if self._deferring():
@@ -740,6 +748,7 @@ class Supervisor:
             now = time.monotonic()
             if channel == CHILD_REPLY:
                 check.set_idle(now)
+                check.in_op = False
             elif channel == BLOCK_CALL:
                 check.set_idle(now)
             else:

@@ -93,6 +93,17 @@ def lock():
 
 def is_locked():
     return Net.__dict__.get("locked")
+
+class Calling(type):
+    """Calls the method being replaced: in the reset, that is the block's proxy."""
+    def __setattr__(cls, name, value):
+        if name == "forward":
+            cls.__dict__["forward"](None, 1)
+        super().__setattr__(name, value)
+
+class Probe(metaclass=Calling):
+    def forward(self, x):
+        return x
 '''
 
 #: Imported by the zygote: every fork of it ends it (the check cannot begin).
@@ -200,7 +211,7 @@ def test_cases_through_pipelined_boundaries_keep_their_outcomes_and_outputs(open
     handle = c.op(call("echo", np.arange(3.0), keep=True), no_blocks)
     end = c.end(keep=True)
     assert (end.outcome, end.output) == ("ended", "echo 1\necho [0. 1. 2.]\n")
-    assert end.seconds > 0 and sess.reusable
+    assert end.seconds > 0 and sess.reusable and chan.ended(c.seq)[0]["kept"] is True
     # one write to begin and send the first op; one to reset and end
     assert [kinds(w) for w in chan.since(mark)] == [
         ["begin", "C:call"], ["C:call"], ["C:call"], ["C:reset", "end"]]
@@ -319,6 +330,35 @@ def test_a_check_that_ends_during_its_reset_and_the_next_gets_a_fresh_child(
     c = sess.check(reuse=True)
     assert c.op(call("bump"), no_blocks)["value"] == 2  # this one was kept
     assert c.end().outcome == "ended"
+
+
+def test_a_block_call_during_the_reset_ends_the_check_and_the_next_gets_a_fresh_child(
+        opened):
+    """The supervisor processes the end once the child answers or asks for a block: the
+    child is kept mid-reset, so the trusted side does not reuse it."""
+    sess, chan = opened()
+    asked = []
+
+    def answer(request: dict) -> dict:
+        asked.append(request["block"])
+        return {"ok": True, "value": 0, "after": {}}
+
+    c = sess.check()
+    assert c.op({"op": "blocks", "names": ["Probe.forward"]}, answer)["ok"]
+    pid = c.op(call("pid"), answer)["value"]
+    end = c.end(keep=True)  # the reset asks for Probe.forward: answered "none" (ok False)
+    assert (end.outcome, end.output) == ("ended", "") and asked == []
+    assert [kinds(w) for w in chan.writes[-2:]] == [["C:reset", "end"], ["A"]]
+    assert chan.writes[-1][0][1] == {"ok": False, "message": "reset"}
+    assert not sess.reusable
+    # a child in the middle of an operation is not kept
+    (ended,) = chan.ended(1)
+    assert ended["outcome"] == "ended" and "kept" not in ended
+    c = sess.check(reuse=True)
+    assert c.op(call("pid"), no_blocks)["value"] != pid
+    assert c.op(call("bump"), no_blocks)["value"] == 1
+    assert c.end().outcome == "ended"
+    assert [len(chan.ended(seq)) for seq in (1, 2)] == [1, 1]
 
 
 def test_a_reset_that_fails_means_a_fresh_child_next(opened):
