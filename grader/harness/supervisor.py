@@ -5,13 +5,25 @@ modules to import, the given code, the assignment's sandbox helpers, the limits)
 files, and starts the zygote (``zygote.py``), which imports the modules and reports each one.
 Then the trusted side drives, one check at a time:
 
-- ``begin``: the zygote forks a fresh child for the check (with a command pipe, a result pipe
-  and a pipe for what it prints); ``begun`` answers;
+- ``begin`` (with the check's ``seq``, counted on both sides): the zygote forks a fresh
+  child for the check (with a command pipe, a result pipe and a pipe for what it prints), or
+  with ``reuse`` the last check's kept child serves again; ``begun`` answers, or ``ended``
+  when no child could be had;
 - ``C`` frames (operations) and ``A`` frames (block answers) are forwarded to the child as
   they are; the child's ``R`` (replies) and ``B`` (block calls) frames go back as they are:
   the supervisor never decodes them, it only checks their framing and size;
-- ``end``: the child and everything it started are killed; ``ended`` reports how it ended,
-  what it printed (capped) and how long it ran.
+- ``end`` (with its ``seq``): the child and everything it started are killed, or with
+  ``keep`` the child is kept idle for the next check; ``ended`` reports how it ended, what it
+  printed (capped) and how long it ran. An ``end`` of a check that already ended (a timeout,
+  a crash: reported then) gets no answer.
+
+The trusted side pipelines: a check's ``begin`` comes in the same write as its first
+operation, and a kept check's ``reset`` operation in the same write as its ``end``. So its
+frames are processed strictly in order, but a control frame (``begin``, ``end``,
+``shutdown``), and everything behind it, waits while the running check's child owes an
+answer (an operation or block answer forwarded, no reply or block call back yet): until the
+child answers or its check ends (timeout, crash, too large). Operations behind a waiting
+``begin`` thus never reach the old check's child.
 
 Limits: a check's child may compute for ``check_seconds`` (time spent waiting for a block's
 answer does not count); past that it is killed and ``ended`` says ``timeout``. A frame over
@@ -30,6 +42,7 @@ import selectors
 import signal
 import socket
 import time
+from collections import deque
 from typing import Any
 
 from .limits import describe_status
@@ -179,6 +192,7 @@ class Check:
         self.pending = bytearray()  # to the child
         self.busy_since: float | None = None
         self.busy = 0.0
+        self.in_op = False  # an operation was forwarded and not replied to yet
         self.started = time.monotonic()
         self.seconds = 10.0  # of computing, past which the child is stopped
         self.outcome: str | None = None
@@ -220,6 +234,7 @@ class Supervisor:
         self.check: Check | None = None
         self.idle: Check | None = None  # a check's child kept for the next check (``keep``)
         self.seq = 0
+        self.backlog: deque[tuple[bytes, bytes]] = deque()  # the trusted side's, in order
 
     # --- output to the trusted side -------------------------------------------------------
 
@@ -409,7 +424,9 @@ class Supervisor:
     # --- checks ------------------------------------------------------------------------------
 
     def begin(self, frame: dict) -> None:
-        self.seq += 1
+        seq = frame.get("seq")
+        valid = isinstance(seq, int) and not isinstance(seq, bool) and seq > self.seq
+        self.seq = seq if valid else self.seq + 1
         idle, self.idle = self.idle, None
         if idle is not None:
             if frame.get("reuse") and _alive(idle.pid):
@@ -464,9 +481,15 @@ class Supervisor:
 
     def keep_check(self) -> None:
         """End the check but keep its child (alive, idle) for the next check that asks to
-        reuse it: the trusted side has reset its state (a ``reset`` operation)."""
+        reuse it: the trusted side has reset its state (a ``reset`` operation). A child in
+        the middle of an operation (waiting for a block's answer) is not kept."""
         check = self.check
         if check is None:
+            return
+        if check.in_op:
+            # it waits for a block's answer in the middle of an operation (the reset's, say):
+            # not fit to serve another check
+            self.end_check("ended")
             return
         self.check = None
         now = time.monotonic()
@@ -553,10 +576,11 @@ class Supervisor:
         sel = selectors.DefaultSelector()
         sel.register(self.in_fd, selectors.EVENT_READ, "in")
         registered: tuple[int, ...] = ()
+        watched: Check | None = None  # whose pipes ``registered`` are (numbers get reused)
         while True:
             check = self.check
             want = (check.res_r, check.out.fd) if check is not None else ()
-            if want != registered:
+            if want != registered or check is not watched:
                 for fd in registered:
                     try:
                         sel.unregister(fd)
@@ -564,7 +588,7 @@ class Supervisor:
                         pass
                 for fd, tag in zip(want, ("res", "out"), strict=False):
                     sel.register(fd, selectors.EVENT_READ, tag)
-                registered = want
+                registered, watched = want, check
             timeout = None
             if check is not None and check.busy_since is not None:
                 timeout = max(0.0, check.seconds - check.busy_seconds(time.monotonic()))
@@ -586,11 +610,15 @@ class Supervisor:
                     check.busy_seconds(now) >= check.seconds:
                 self.end_check("timeout", f"did not finish within {check.seconds:g} s (an "
                                "infinite loop, or far too slow); it was stopped")
+            if self.backlog and not self._deferring():
+                self._process_backlog()  # the child answered, or its check ended
             if self.session.get("_shutdown"):
                 self.shutdown()
                 return
 
     def _read_in(self) -> bool:
+        """Read what the trusted side sent, queue its frames and process what may be; False
+        once its stream ended."""
         while True:
             try:
                 chunk = os.read(self.in_fd, 1 << 18)
@@ -600,31 +628,58 @@ class Supervisor:
                 return False
             self.reader.feed(chunk)
         while (raw := self.reader.next_raw()) is not None:
-            channel, payload = raw
+            self.backlog.append(raw)
+        self._process_backlog()
+        return True
+
+    def _deferring(self) -> bool:
+        """Whether control frames must wait: the running check has an operation (or a block
+        answer) forwarded and neither a reply nor a block call back yet."""
+        return self.check is not None and self.check.busy_since is not None
+
+    def _process_backlog(self) -> None:
+        """Process the trusted side's queued frames strictly in order; stop at a control
+        frame while the running check's child still owes an answer (the frames behind it
+        wait too: they belong to what the control frame starts or ends)."""
+        while self.backlog:
+            channel, payload = self.backlog[0]
             if channel in (CHILD_OP, BLOCK_ANSWER):
+                self.backlog.popleft()
                 check = self.check
                 if check is None:
                     continue  # the check ended meanwhile; the trusted side has been told
                 check.set_busy(time.monotonic())
+                check.in_op = check.in_op or channel == CHILD_OP
                 self._to_child(HEAD.pack(b"G2", channel, len(payload)) + payload)
                 continue
-            frame = unpack_payload(payload)
-            kind = frame.get("type") if isinstance(frame, dict) else None
-            if kind == "begin":
-                if self.check is not None:
-                    self.end_check("ended")
-                self.begin(frame)
-            elif kind == "end":
-                if self.check is not None and frame.get("keep"):
+            if self._deferring():
+                return
+            self.backlog.popleft()
+            self._control(unpack_payload(payload))
+
+    def _control(self, frame: Any) -> None:
+        """A ``begin``, ``end`` or ``shutdown`` frame of the trusted side."""
+        kind = frame.get("type") if isinstance(frame, dict) else None
+        if kind == "begin":
+            if self.check is not None:
+                self.end_check("ended")
+            self.begin(frame)
+        elif kind == "end":
+            seq = frame.get("seq")
+            check = self.check
+            if check is not None and seq == check.seq:
+                if frame.get("keep"):
                     self.keep_check()
-                elif self.check is not None:
-                    self.end_check("ended")
                 else:
-                    self.emit({"type": "ended", "seq": self.seq, "outcome": "gone",
-                               "reason": "", "output": "", "seconds": 0.0})
-            elif kind == "shutdown":
-                self.session["_shutdown"] = True
-        return True
+                    self.end_check("ended")
+            elif isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq <= self.seq:
+                pass  # that check ended already and was reported (timeout, crash...)
+            else:
+                self.emit({"type": "ended", "seq": seq if isinstance(seq, int) else None,
+                           "outcome": "gone", "reason": "no such check", "output": "",
+                           "seconds": 0.0})
+        elif kind == "shutdown":
+            self.session["_shutdown"] = True
 
     def _to_child(self, data: bytes) -> None:
         check = self.check
@@ -693,6 +748,7 @@ class Supervisor:
             now = time.monotonic()
             if channel == CHILD_REPLY:
                 check.set_idle(now)
+                check.in_op = False
             elif channel == BLOCK_CALL:
                 check.set_idle(now)
             else:

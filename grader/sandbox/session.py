@@ -1,12 +1,19 @@
 """The trusted side of a harness session: open it, run checks one at a time, close it.
 
 ``Session.open`` sends the session frame (files, modules, given code, helpers, limits) and
-collects the import report; ``Session.check()`` begins a check (a fresh child in the
-sandbox), whose ``op`` sends one operation and returns its reply, answering the block calls
-the child makes meanwhile with ``on_block``; ``end`` collects how the check ended and what it
-printed. Frames are decoded here, with the safe codec, and checked against the protocol
-state: a reply is accepted only as the answer to the operation in flight, from the check
-that was begun.
+collects the import report; ``Session.check()`` makes a check (a fresh child in the sandbox,
+or the last one kept), whose ``op`` sends one operation and returns its reply, answering the
+block calls the child makes meanwhile with ``on_block``; ``end`` collects how the check ended
+and what it printed. Frames are decoded here, with the safe codec, and checked against the
+protocol state: a reply is accepted only as the answer to the operation in flight, from the
+check that was begun; the supervisor's reports carry the check's ``seq``, and those of
+another check are dropped.
+
+Check boundaries cost no round trip of their own: the check's ``begin`` is sent in the same
+write as its first operation (or its end), and ``begun`` is read while that operation's reply
+is awaited; a kept check's ``reset`` operation and its ``end`` go in one write (the
+supervisor holds the end back until the reset is answered, see ``harness/supervisor.py``).
+A case thus costs its operations' round trips and one more.
 """
 
 from __future__ import annotations
@@ -88,6 +95,7 @@ class Session:
         self.limits = limits
         self.report = ImportReport()
         self.seq = 0
+        self.reusable = False  # the last check's child was kept and reset successfully
         self.broken: str | None = None
         self.end_info: ChannelEnd | None = None
 
@@ -158,33 +166,21 @@ class Session:
         return self.report
 
     def check(self, seconds: float | None = None, reuse: bool = False) -> Check:
-        """Begin a check: a fresh child in the sandbox (that may compute for ``seconds``, at
+        """A new check: a fresh child in the sandbox (that may compute for ``seconds``, at
         most the session's ``check_seconds``); with ``reuse``, the last check's child if it
-        was kept (``Check.end(keep=True)``) and still runs."""
+        was kept (``Check.end(keep=True)``), its reset succeeded and it still runs.
+
+        Nothing is sent yet: the check's ``begin`` goes with its first operation (or with
+        its end), and ``begun`` is read while that operation's reply is awaited."""
         if self.broken:
             raise SessionBroken(self.broken)
         self.seq += 1
-        begin: dict[str, Any] = {"type": "begin", "reuse": reuse}
+        begin: dict[str, Any] = {"type": "begin", "seq": self.seq,
+                                 "reuse": bool(reuse and self.reusable)}
+        self.reusable = False
         if seconds is not None:
             begin["check_seconds"] = float(seconds)
-        try:
-            self.channel.send(pack(begin, SUPERVISOR))
-        except ChannelClosed as exc:
-            raise SessionBroken(str(exc)) from exc
-        seconds = float(self.limits.get("import_seconds", 10))
-        while True:
-            got = self._recv(seconds * 7 + GRACE_SECONDS)
-            if got is None:
-                raise SessionBroken("the sandbox did not start the check")
-            channel, value = got
-            if channel != SUPERVISOR:
-                raise SessionBroken("the sandbox sent results outside a check")
-            value = self._note_supervisor(value)
-            kind = value.get("type")
-            if kind == "begun":
-                return Check(self, self.seq)
-            if kind == "ended":
-                return Check(self, self.seq, ended=value)
+        return Check(self, self.seq, pack(begin, SUPERVISOR))
 
     def close(self) -> ChannelEnd:
         """End the session (the harness shuts down) and the sandbox."""
@@ -198,32 +194,63 @@ class Session:
         return self.end_info
 
 
+def _no_block(request: dict) -> dict:
+    """The answer to a block call during ``reset``: there is none."""
+    return {"ok": False, "message": "reset"}
+
+
 class Check:
     """One check's child (see ``Session.check``)."""
 
-    def __init__(self, session: Session, seq: int, ended: dict | None = None) -> None:
+    def __init__(self, session: Session, seq: int, begin: bytes) -> None:
         self.session = session
         self.seq = seq
-        self.ended: dict | None = ended  # the supervisor's "ended" report, once it came
+        self.begin: bytes | None = begin  # the begin frame, until it is sent
+        self.begun = False  # the supervisor's "begun" came
+        self.ended: dict | None = None  # the supervisor's "ended" report, once it came
         self.final: CheckEnd | None = None
         self.ops = 0
+        self.end_sent = False  # the end frame went (a reply may still be read)
+        self.reset_ok = False  # the reset before a kept end was answered ok
 
     def _wait(self) -> float:
+        """Seconds to wait for the next frame: beginning may restart the zygote (importing
+        the submission again, up to its attempts), a running check has its own limit."""
+        if not self.begun:
+            return float(self.session.limits.get("import_seconds", 10)) * 7 + GRACE_SECONDS
         return float(self.session.limits.get("check_seconds", 10)) + GRACE_SECONDS
 
     def _send(self, data: bytes) -> None:
+        """Send ``data``, after the check's begin frame if it is not sent yet (one write)."""
+        if self.begin is not None:
+            data, self.begin = self.begin + data, None
         try:
             self.session.channel.send(data)
         except ChannelClosed as exc:
             self.session.broken = str(exc)
             raise SessionBroken(str(exc)) from exc
 
+    def _supervisor(self, value: Any) -> None:
+        """A supervisor's report that came while this check runs: ``begun`` notes the check
+        began, ``ended`` of this check raises ``CheckEnded``; reports of earlier checks
+        are dropped."""
+        value = self.session._note_supervisor(value)
+        kind = value.get("type")
+        if value.get("seq") != self.seq:
+            return
+        if kind == "begun":
+            self.begun = True
+        elif kind == "ended":
+            self.ended = value
+            raise CheckEnded(str(value.get("outcome")), str(value.get("reason", "")), value)
+
     def op(self, op: dict, on_block: Callable[[dict], dict], describer: Any = None,
            answer_describer: Any = None) -> dict:
         """Send ``op``; return the child's reply. Block calls meanwhile go to ``on_block``.
 
         Raises:
-            CheckEnded: the child ended (timeout, crash...) before replying.
+            CheckEnded: the child ended (timeout, crash...) before replying, or the check
+                could not begin.
             SessionBroken: the sandbox as a whole stopped answering.
         """
         if self.final is not None or self.ended is not None:
@@ -231,15 +258,26 @@ class Check:
             outcome = self.final.outcome if self.final else str(info.get("outcome"))
             reason = self.final.reason if self.final else str(info.get("reason", ""))
             raise CheckEnded(outcome, reason, info)
-        s = self.session
         self.ops += 1
         self._send(pack(op, CHILD_OP, describer=describer))
+        return self._reply(on_block, answer_describer)
+
+    def _reply(self, on_block: Callable[[dict], dict], answer_describer: Any = None) -> dict:
+        """Read frames until the child's reply to the operation sent last."""
+        s = self.session
         while True:
             got = s._recv(self._wait())
             if got is None:
-                s.broken = "the sandbox stopped answering during a check"
+                s.broken = ("the sandbox stopped answering during a check" if self.begun
+                            else "the sandbox did not start the check")
                 raise SessionBroken(s.broken)
             channel, value = got
+            if channel == SUPERVISOR:
+                self._supervisor(value)
+                continue
+            if not self.begun:
+                s.broken = "the sandbox sent results outside a check"
+                raise SessionBroken(s.broken)
             if channel == CHILD_REPLY:
                 if not isinstance(value, dict) or "ok" not in value:
                     raise self._protocol("a reply that is not a result")
@@ -254,13 +292,6 @@ class Check:
                                  f"reference's answer could not be sent ({exc})"}, BLOCK_ANSWER)
                 self._send(data)
                 continue
-            if channel == SUPERVISOR:
-                value = s._note_supervisor(value)
-                if value.get("type") == "ended" and value.get("seq") == self.seq:
-                    self.ended = value
-                    raise CheckEnded(str(value.get("outcome")), str(value.get("reason", "")),
-                                     value)
-                continue
             raise self._protocol(f"a frame on channel {channel!r}")
 
     def _protocol(self, what: str) -> CheckEnded:
@@ -274,20 +305,29 @@ class Check:
 
     def end(self, keep: bool = False) -> CheckEnd:
         """End the check (its child is killed, or with ``keep`` reset and kept for the next
-        check) and say how it ended."""
+        check) and say how it ended.
+
+        With ``keep``, the ``reset`` operation and the end go in one write (the supervisor
+        ends the check once the reset is answered); a reset that fails, or a child that ends
+        during it, leaves the child unfit: the next check gets a fresh one."""
         if self.final is not None:
             return self.final
         s = self.session
-        info = self.ended
-        if info is None and keep:
-            try:
-                reply = self.op({"op": "reset"}, lambda r: {"ok": False, "message": "reset"})
-                keep = bool(reply.get("ok"))
-            except CheckEnded:
-                info = self.ended
-        if info is None:
-            self._send(pack({"type": "end", "keep": keep}, SUPERVISOR))
-            while info is None:
+        if self.ended is None:
+            if not self.end_sent:
+                self.end_sent = True
+                reset = pack({"op": "reset"}, CHILD_OP) if keep else b""
+                self._send(reset + pack({"type": "end", "seq": self.seq, "keep": keep},
+                                        SUPERVISOR))
+                if keep:
+                    try:
+                        reset_ok = bool(self._reply(_no_block).get("ok"))
+                    except CheckEnded:
+                        reset_ok = False
+                    if self.final is not None:  # the reset's reply broke the protocol
+                        return self.final
+                    self.reset_ok = reset_ok
+            while self.ended is None:
                 got = s._recv(self._wait())
                 if got is None:
                     s.broken = "the sandbox did not end a check"
@@ -295,15 +335,15 @@ class Check:
                 channel, value = got
                 if channel != SUPERVISOR:
                     continue  # late frames of the check's child: dropped
-                value = s._note_supervisor(value)
-                if value.get("type") == "ended":
-                    info = value
-        self.ended = info
+                try:
+                    self._supervisor(value)
+                except CheckEnded:
+                    pass
+            s.reusable = self.reset_ok and bool(self.ended.get("kept"))
+        info = self.ended
         self.final = CheckEnd(outcome=str(info.get("outcome", "ended")),
                               reason=str(info.get("reason", "")),
                               output=str(info.get("output", "")),
                               output_truncated=bool(info.get("output_truncated")),
                               seconds=float(info.get("seconds") or 0.0))
         return self.final
-
-
