@@ -127,6 +127,7 @@ class Capture:
         self.limit = limit
         self.data = bytearray()
         self.dropped = 0
+        self.eof = False  # the writers closed it: no longer watched (it would spin)
         self._null: int | None = None
 
     def _discard(self) -> bool | None:
@@ -432,7 +433,9 @@ class Supervisor:
             if frame.get("reuse") and _alive(idle.pid):
                 idle.seq = self.seq
                 idle.busy, idle.busy_since = 0.0, None
-                idle.out = Capture(idle.out.fd, idle.out.limit)
+                out = Capture(idle.out.fd, idle.out.limit)
+                out.eof = idle.out.eof
+                idle.out = out
                 idle.seconds = self._seconds(frame)
                 idle.reader = FrameReader(idle.reader.limit)
                 self.check = idle
@@ -579,7 +582,8 @@ class Supervisor:
         watched: Check | None = None  # whose pipes ``registered`` are (numbers get reused)
         while True:
             check = self.check
-            want = (check.res_r, check.out.fd) if check is not None else ()
+            want: tuple[int, ...] = () if check is None else \
+                (check.res_r,) if check.out.eof else (check.res_r, check.out.fd)
             if want != registered or check is not watched:
                 for fd in registered:
                     try:
@@ -603,6 +607,7 @@ class Supervisor:
                     self._read_child()
                 elif self.check is not None and key.data == "out":
                     if not self.check.out.read():
+                        self.check.out.eof = True
                         sel.unregister(key.fd)
                         registered = tuple(fd for fd in registered if fd != key.fd)
             check = self.check

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -37,6 +39,13 @@ def crash(x):
 
 def chatty(x):
     print("x" * 10000)
+    return x
+
+def closed_streams(x):
+    import os, time
+    os.close(1)
+    os.close(2)
+    time.sleep(x)
     return x
 '''
 
@@ -77,6 +86,24 @@ def test_each_check_is_a_fresh_child_and_faults_end_only_it(session):
     reply = c.op(call("chatty", 5), no_blocks)
     end = c.end()
     assert reply["value"] == 5 and end.output_truncated and len(end.output) == 4096
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_child_that_closes_its_output_costs_the_supervisor_nothing(session):
+    """A check's child closing stdout and stderr (EOF on the output pipe) while it works:
+    the supervisor stops watching that pipe instead of waking on its EOF over and over."""
+    supervisor = int(session.report.hello["pid"])
+    c = session.check()
+    before = _cpu_seconds(supervisor)
+    reply = c.op(call("closed_streams", 1.0), no_blocks)
+    spent = _cpu_seconds(supervisor) - before
+    assert reply["ok"] and reply["value"] == 1.0
+    assert c.end().outcome == "ended"
+    assert spent < 0.3, f"the supervisor spent {spent:.2f} CPU-s during a 1 s sleep"
 
 
 def test_student_errors_are_replies(session):
