@@ -346,7 +346,12 @@ class ChildContext:
             calls = [self.materialize(args) for args in op.get("calls") or []]
             t0 = time.perf_counter()
             for args in calls:
-                out.append(fn(*args))
+                try:
+                    out.append(fn(*args))
+                except BaseException as exc:  # noqa: BLE001 - the results so far, and why
+                    return {"ok": False, "value": out, "failed_at": len(out),
+                            "seconds": time.perf_counter() - t0,
+                            "error": describe_failure(exc, self.src_dir, self.memory_bytes)}
             return {"ok": True, "value": out, "seconds": time.perf_counter() - t0}
         raise ValueError(f"grader error: unknown operation {kind!r}")
 

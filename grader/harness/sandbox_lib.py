@@ -7,7 +7,13 @@ the trusted side chose, so that one operation replaces hundreds of round trips.
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import io
 import random
+import sys
+import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -56,4 +62,61 @@ def perturbed_calls(fn: Any, args: list, kwargs: dict, table: Any, edits: list,
         for k in pick or []:
             value = value[k]
         out[n] = float(value)
+    return out
+
+
+def quadratic_path(fn: Any, A: Any, b: Any, p: Any, config: Any, steps: int,
+                   seconds: float = 0.25) -> list:
+    """``fn``'s results along its own path on ``f(p) = 0.5 p^T A p + b^T p``: ``out =
+    fn(p, A @ p + b, config)``, then ``next_p, config = out`` and ``p`` the float array of
+    ``next_p`` (of ``p``'s shape), ``steps`` times, or fewer: until a result is not such a
+    pair, ``p`` is not finite, ``fn`` raises, or ``seconds`` have passed.
+
+    A guess of the trusted side's loop (``DriverContext.chain``): it checks every step.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    with _quiet():
+        return _quadratic_path(fn, A, b, p, config, int(steps), float(seconds))
+
+
+class _Discard(io.TextIOBase):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@contextlib.contextmanager
+def _quiet() -> Any:
+    """What a guess prints, and the warnings it raises, are dropped (and not remembered as
+    shown): the checked run prints them, once, as the plain loop does."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = _Discard()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _quadratic_path(fn: Any, A: Any, b: Any, p: Any, config: Any, steps: int,
+                    seconds: float) -> list:
+    shape = p.shape
+    out: list = []
+    deadline = time.perf_counter() + seconds
+    for _ in range(steps):
+        try:
+            # each result as it was returned (later steps may change its config in place),
+            # and the next step's arguments fresh, as the trusted loop's arrive
+            result = copy.deepcopy(fn(p, A @ p + b, config))
+            out.append(result)
+            if not isinstance(result, tuple) or len(result) != 2:
+                break
+            p = np.array(result[0], dtype=np.float64, copy=True).reshape(shape)
+            config = copy.deepcopy(result[1])
+        except Exception:  # noqa: BLE001 - the plain loop will say what went wrong
+            break
+        if not np.all(np.isfinite(p)) or time.perf_counter() > deadline:
+            break
     return out
