@@ -9,6 +9,8 @@ For a complete correct submission (the reference) of each built-in:
   engine's under Docker from a warm pool, each as a ratio to the floor (target <= 1.5x for
   fc-optim);
 - ``grader grade``'s wall time against the engine's (target: engine + 0.3 s at most);
+- the engine with ``DriverContext.chain``'s guesses turned off (each path one operation per
+  step, as before they existed), in the same run;
 - **CPU per grading**: the sandbox's own (its cgroup's accounting, process sandbox run as root)
   plus the grader process's (``getrusage``).
 
@@ -35,6 +37,7 @@ from grader.assignments.fixtures import load_fixtures  # noqa: E402
 from grader.assignments.loader import builtin_slugs, load_assignment  # noqa: E402
 from grader.config import Settings  # noqa: E402
 from grader.engine import grade, host_for, run_submission  # noqa: E402
+from grader.harness.driving import DriverContext  # noqa: E402
 from grader.sandbox.process import ProcessSandbox  # noqa: E402
 from grader.submission import Submission  # noqa: E402
 
@@ -84,6 +87,7 @@ def main() -> None:
         sub = Submission(files=files)
         assert grade(a, sub, proc, settings, fixtures=fx).score == a.manifest.max_score
         student, engine_p, engine_g, engine_d, cli, cpu_box, cpu_self = [], [], [], [], [], [], []
+        plain = []
         for _ in range(args.runs):
             c0 = self_cpu()
             t0 = time.perf_counter()
@@ -96,6 +100,14 @@ def main() -> None:
             t0 = time.perf_counter()
             result = grade(a, sub, proc, settings, fixtures=fx)  # harness + scoring
             engine_g.append(time.perf_counter() - t0)
+            assert result.score == a.manifest.max_score, result.failure
+            DriverContext.speculation = False
+            try:
+                t0 = time.perf_counter()
+                result = grade(a, sub, proc, settings, fixtures=fx)
+                plain.append(time.perf_counter() - t0)
+            finally:
+                DriverContext.speculation = True
             assert result.score == a.manifest.max_score, result.failure
             if docker is not None:
                 t0 = time.perf_counter()
@@ -118,6 +130,9 @@ def main() -> None:
         eg = statistics.median(engine_g)
         print(f"  engine, process sandbox     {med(engine_g)}   {eg / floor:4.2f}x the floor "
               "(grade(): cases and scoring)")
+        pl = statistics.median(plain)
+        print(f"  engine, no chain guesses    {med(plain)}   {pl / floor:4.2f}x the floor "
+              f"(the chained engine takes {eg / pl:.2f} of this)")
         if engine_d:
             ed = statistics.median(engine_d)
             print(f"  engine, Docker (warm pool)  {med(engine_d)}   {ed / floor:4.2f}x the floor")

@@ -210,12 +210,16 @@ def compare_close(got: Any, exp: Any, tol: float, label: str,
             got_arr = got_arr.reshape(())
         else:
             return _shape_mismatch(got_arr, exp_arr, tol, label)
-    gf = got_arr.astype(np.float64) if got_arr.dtype.kind != "c" else got_arr
-    ef = exp_arr.astype(np.float64) if exp_arr.dtype.kind != "c" else exp_arr
-    bad_nan = np.isnan(gf) & ~np.isnan(ef)
-    bad_inf = np.isinf(gf) & ~(np.isinf(ef) & (gf == ef))
-    exp_nan = np.isnan(ef) & ~np.isnan(gf) if nan_equal else np.isnan(ef)
-    if bad_nan.any() or bad_inf.any() or exp_nan.any():
+    gf = got_arr.astype(np.float64, copy=False) if got_arr.dtype.kind != "c" else got_arr
+    ef = exp_arr.astype(np.float64, copy=False) if exp_arr.dtype.kind != "c" else exp_arr
+    finite = bool(np.isfinite(gf).all()) and bool(np.isfinite(ef).all())
+    if finite:  # the common case: no NaN or inf on either side, nothing to mask
+        bad_nan = bad_inf = exp_nan = None
+    else:
+        bad_nan = np.isnan(gf) & ~np.isnan(ef)
+        bad_inf = np.isinf(gf) & ~(np.isinf(ef) & (gf == ef))
+        exp_nan = np.isnan(ef) & ~np.isnan(gf) if nan_equal else np.isnan(ef)
+    if not finite and (bad_nan.any() or bad_inf.any() or exp_nan.any()):
         mask = bad_nan | bad_inf | exp_nan
         idx = [int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape)] if \
             mask.ndim else []
@@ -230,10 +234,11 @@ def compare_close(got: Any, exp: Any, tol: float, label: str,
                            shape=shape, wrong_mask=bits)
     with np.errstate(invalid="ignore", over="ignore"):
         elem = np.abs(gf - ef) / np.maximum(1e-8, np.abs(gf) + np.abs(ef))
-        both_inf = np.isinf(gf) & np.isinf(ef) & (gf == ef)
-        elem = np.where(both_inf, 0.0, elem)
-        if nan_equal:
-            elem = np.where(np.isnan(gf) & np.isnan(ef), 0.0, elem)
+        if not finite:
+            both_inf = np.isinf(gf) & np.isinf(ef) & (gf == ef)
+            elem = np.where(both_inf, 0.0, elem)
+            if nan_equal:
+                elem = np.where(np.isnan(gf) & np.isnan(ef), 0.0, elem)
         if atol is not None:
             elem = np.where(np.abs(gf - ef) <= atol, 0.0, elem)
     kink_used = 0
