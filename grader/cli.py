@@ -95,7 +95,7 @@ def grade_cmd(
     except (AssignmentError, SubmissionError, SandboxError, FixtureError) as exc:
         _fail(str(exc))
     result = grade(a, sub, box, settings)
-    view = result if show_hidden else for_students(result)
+    view = result if show_hidden else for_students(result, in_place=True)
     if format is Format.json:
         text = view.model_dump_json(indent=2)
     elif format is Format.gradescope:

@@ -28,7 +28,7 @@ from .report.models import GradeResult
 from .sandbox.base import Sandbox
 from .sandbox.channel import ChannelEnd
 from .sandbox.payloads import limits_for, session_payload
-from .sandbox.session import ImportReport, SessionBroken
+from .sandbox.session import ImportReport, Session, SessionBroken
 from .scoring.score import score
 from .submission import Submission
 
@@ -118,26 +118,37 @@ def undefined_target(report: ImportReport, todo: Todo) -> dict | None:
     return None
 
 
+def start_session(assignment: Assignment, sandbox: Sandbox, settings: Settings) -> Session:
+    """A grading's sandbox session, started: the harness boots (its interpreter, numpy) while
+    the caller prepares the rest; ``run_submission`` opens it."""
+    limits = limits_for(assignment, settings)
+    return sandbox.session({**limits, "wall_seconds": settings.grading_seconds},
+                           wall_seconds=settings.grading_seconds)
+
+
 def run_submission(assignment: Assignment, files: dict[str, bytes], sandbox: Sandbox,
                    settings: Settings, fixtures_cases: dict[str, list[dict]],
                    host: DriverHost, todo_ids: list[str] | None = None,
-                   order: list[str] | None = None) -> SubmissionRun:
-    """Run every planned case of ``files`` in one sandbox session (see the module docstring).
+                   order: list[str] | None = None,
+                   session: Session | None = None) -> SubmissionRun:
+    """Run every planned case of ``files`` in one sandbox session (see the module docstring):
+    ``session`` if given (from ``start_session``, not yet opened), else a new one.
 
     Never raises for faults of the code under test; a broken sandbox leaves the remaining
-    cases ``not_run`` with the reason.
+    cases ``not_run`` with the reason. The session is closed on return.
     """
     t0 = time.monotonic()
     m = assignment.manifest
     limits = limits_for(assignment, settings)
     run = SubmissionRun(sandbox=sandbox.name)
-    planned = plan(m, fixtures_cases, todo_ids, order)
-    session = sandbox.session({**limits, "wall_seconds": settings.grading_seconds},
-                              wall_seconds=settings.grading_seconds)
+    if session is None:
+        session = start_session(assignment, sandbox, settings)
     todo_spent: dict[str, float] = {}
     timeouts: dict[str, int] = {}
     slow_faults: dict[str, int] = {}
+    planned: list[PlannedCase] = []
     try:
+        planned = plan(m, fixtures_cases, todo_ids, order)
         run.imports = session.open(session_payload(assignment, files, settings))
         last_group: tuple | None = None
         for n, pc in enumerate(planned):
@@ -246,13 +257,21 @@ def grade(assignment: Assignment, submission: Submission, sandbox: Sandbox,
           host: DriverHost | None = None) -> GradeResult:
     """Grade ``submission``; never raises for faults of the submission or the sandbox."""
     t0 = time.monotonic()
+    session: Session | None = None
     try:
-        fixtures = fixtures or load_fixtures(assignment)
         own_host = host is None
         host = host or host_for(assignment, sandbox, settings)
         try:
+            if fixtures is None:
+                # the sandbox boots on another core while the fixtures are read (grader grade)
+                session = start_session(assignment, sandbox, settings)
+                try:
+                    fixtures = load_fixtures(assignment)
+                except BaseException:
+                    session.close()
+                    raise
             run = run_submission(assignment, submission.files, sandbox, settings,
-                                 fixtures.cases, host, order=fixtures.order)
+                                 fixtures.cases, host, order=fixtures.order, session=session)
         finally:
             if own_host and not assignment.trusted:
                 host.close()

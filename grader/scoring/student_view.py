@@ -100,9 +100,10 @@ def _redact_check(c: CheckResult) -> None:
         c.feedback = _clean(c.feedback)
 
 
-def for_students(result: GradeResult) -> GradeResult:
-    """The student view (see the module docstring)."""
-    r = result.model_copy(deep=True)
+def for_students(result: GradeResult, in_place: bool = False) -> GradeResult:
+    """The student view (see the module docstring): a copy, or with ``in_place`` the result
+    itself redacted (when nothing else reads it: ``grader grade``)."""
+    r = result if in_place else result.model_copy(deep=True)
     r.audience = "student"
     for t in r.todos:
         for c in t.checks:
