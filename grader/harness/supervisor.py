@@ -5,10 +5,16 @@ modules to import, the given code, the assignment's sandbox helpers, the limits)
 files, and starts the zygote (``zygote.py``), which imports the modules and reports each one.
 Then the trusted side drives, one check at a time:
 
-- ``begin`` (with the check's ``seq``, counted on both sides): the zygote forks a fresh
-  child for the check (with a command pipe, a result pipe and a pipe for what it prints), or
+- ``begin`` (with the check's ``seq``, counted on both sides): the check gets a fresh child
+  forked by the zygote (with a command pipe, a result pipe and a pipe for what it prints), or
   with ``reuse`` the last check's kept child serves again; ``begun`` answers, or ``ended``
-  when no child could be had;
+  when no child could be had. The fresh child is forked ahead (the *spare*: as soon as the
+  zygote is ready, and again as soon as the spare was given to a check), so that the
+  zygote's fork is not waited for. A spare runs no student code before its check begins:
+  it waits for its first operation with every signal blocked (the zygote forks it so), and
+  it is not dumpable (no ptrace, no ``/proc/<pid>/mem``); the check running meanwhile could
+  still send it a signal, so at ``begin`` (once that check and everything it started are
+  dead) a spare with any signal pending, stopped or dead is killed and a new child forked;
 - ``C`` frames (operations) and ``A`` frames (block answers) are forwarded to the child as
   they are; the child's ``R`` (replies) and ``B`` (block calls) frames go back as they are:
   the supervisor never decodes them, it only checks their framing and size;
@@ -64,6 +70,8 @@ from .zygote import CMD
 #: Restarts of the zygote (after an import that crashed or hung, or a zygote killed by a
 #: check) before every remaining check is given up.
 MAX_ZYGOTE_STARTS = 6
+#: A check's child with less private memory than this is reaped while the next check runs.
+REAP_LATER_BYTES = 64 << 20
 
 
 def set_not_dumpable() -> None:
@@ -106,6 +114,28 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
+
+
+def _spare_fit(pid: int) -> bool:
+    """Whether spare child ``pid`` may serve a check: it runs or sleeps (not stopped, not a
+    zombie) and no signal is pending (it blocks them all until its check begins)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            fields = dict(line.split(":", 1) for line in fh.read().splitlines() if ":" in line)
+        return (fields["State"].strip()[:1] in ("S", "R")
+                and int(fields["SigPnd"], 16) == 0 and int(fields["ShdPnd"], 16) == 0)
+    except (OSError, KeyError, ValueError):
+        return False
+
+
+def _private_bytes(pid: int) -> int:
+    """Resident memory of process ``pid`` not shared with others (``/proc/<pid>/statm``)."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            fields = fh.read().split()
+        return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 1 << 62
 
 
 def _reap() -> None:
@@ -234,6 +264,10 @@ class Supervisor:
         self.import_output = ""
         self.check: Check | None = None
         self.idle: Check | None = None  # a check's child kept for the next check (``keep``)
+        self.spare: Check | None = None  # a fresh child forked ahead for the next check
+        # the zygote's answers still owed, in order: ("F", pipes) for the spare being forked,
+        # ("W", pid) for a killed child it reaps
+        self.zpending: deque[tuple[str, Any]] = deque()
         self.seq = 0
         self.backlog: deque[tuple[bytes, bytes]] = deque()  # the trusted side's, in order
 
@@ -366,6 +400,20 @@ class Supervisor:
         return False
 
     def _kill_zygote(self) -> int | None:
+        self._collect_spare()
+        self.zpending.clear()
+        if self.spare is not None:
+            spare, self.spare = self.spare, None
+            for fd in (spare.cmd_w, spare.res_r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            spare.out.close()
+            try:
+                os.kill(spare.pid, signal.SIGKILL)
+            except OSError:
+                pass
         status = None
         if self.zpid is not None:
             try:
@@ -401,16 +449,24 @@ class Supervisor:
             return False
         return True
 
-    def _zygote_command(self, cmd: bytes, arg: int, fds: list[int] | None = None,
+    def _zygote_command(self, cmd: bytes, arg: int,
                         seconds: float = 10.0) -> tuple[bytes, int] | None:
-        assert self.zctl is not None
+        """Send the zygote a command and return its answer (None: it does not answer)."""
+        self._settle_zygote()  # the answers owed come first
+        if self.zctl is None:
+            return None
         try:
             self.zctl.settimeout(seconds)
-            data = CMD.pack(cmd, arg)
-            if fds:
-                socket.send_fds(self.zctl, [data], fds)
-            else:
-                self.zctl.sendall(data)
+            self.zctl.sendall(CMD.pack(cmd, arg))
+        except (OSError, ValueError):
+            return None
+        return self._zygote_reply(seconds)
+
+    def _zygote_reply(self, seconds: float) -> tuple[bytes, int] | None:
+        if self.zctl is None:
+            return None
+        try:
+            self.zctl.settimeout(seconds)
             reply = b""
             while len(reply) < CMD.size:
                 chunk = self.zctl.recv(CMD.size - len(reply))
@@ -451,28 +507,107 @@ class Supervisor:
                            "reason": "the submission's modules could not be imported",
                            "output": "", "seconds": 0.0})
                 return
-        cmd_r, cmd_w = os.pipe()
-        res_r, res_w = os.pipe()
-        out_r, out_w = os.pipe()
-        got = self._zygote_command(b"F", 0, [cmd_r, res_w, out_w])
-        for fd in (cmd_r, res_w, out_w):
-            os.close(fd)
-        if got is None or got[0] != b"P":
-            for fd in (cmd_w, res_r, out_r):
-                os.close(fd)
+        self._collect_spare()
+        child, self.spare = self.spare, None
+        if child is not None and not _spare_fit(child.pid):
+            self.check = child
+            self.end_check("crashed", quiet=True)
+            child = None
+        if child is None:
+            self._send_fork()
+            self._collect_spare()
+            child, self.spare = self.spare, None
+        if child is None:
             self._kill_zygote()
             self.emit({"type": "ended", "seq": self.seq, "outcome": "crashed",
                        "reason": "the process holding your imported modules stopped "
                                  "answering (it was killed, or a thread of yours blocked it)",
                        "output": "", "seconds": 0.0})
             return
-        for fd in (cmd_w, res_r, out_r):
-            os.set_blocking(fd, False)
-        limit = int(self.limits.get("result_bytes", 64 << 20))
-        self.check = Check(self.seq, int(got[1]), cmd_w, res_r,
-                           Capture(out_r, int(self.limits.get("output_bytes", 65536))), limit)
-        self.check.seconds = self._seconds(frame)
+        child.seq = self.seq
+        child.seconds = self._seconds(frame)
+        self.check = child
         self.emit({"type": "begun", "seq": self.seq})
+
+    def _send_fork(self) -> None:
+        """Ask the zygote for a fresh check child (its pid is read by ``_collect_spare``)."""
+        cmd_r, cmd_w = os.pipe()
+        res_r, res_w = os.pipe()
+        out_r, out_w = os.pipe()
+        sent = self.zctl is not None
+        if sent:
+            try:
+                self.zctl.settimeout(10.0)
+                socket.send_fds(self.zctl, [CMD.pack(b"F", 0)], [cmd_r, res_w, out_w])
+            except (OSError, ValueError):
+                sent = False
+        for fd in (cmd_r, res_w, out_w):
+            os.close(fd)
+        if not sent:
+            for fd in (cmd_w, res_r, out_r):
+                os.close(fd)
+            return
+        self.zpending.append(("F", (cmd_w, res_r, out_r)))
+
+    def _reap_later(self, pid: int) -> bool:
+        """Ask the zygote to reap killed child ``pid`` without waiting for its answer."""
+        if self.zctl is None:
+            return False
+        try:
+            self.zctl.settimeout(10.0)
+            self.zctl.sendall(CMD.pack(b"W", pid))
+        except (OSError, ValueError):
+            return False
+        self.zpending.append(("W", pid))
+        return True
+
+    def _settle_zygote(self, upto_spare: bool = False) -> None:
+        """Read the zygote's owed answers (``upto_spare``: only as far as the spare's pid,
+        leaving the reaping of children killed since). A forked child becomes the spare; no
+        spare when the zygote does not answer."""
+        while self.zpending:
+            kind, what = self.zpending[0]
+            if upto_spare and kind != "F" and not any(k == "F" for k, _ in self.zpending):
+                return
+            self.zpending.popleft()
+            got = self._zygote_reply(10.0)
+            if kind == "W":
+                continue
+            if got is None or got[0] != b"P":
+                for fd in what:
+                    os.close(fd)
+                continue
+            cmd_w, res_r, out_r = what
+            for fd in what:
+                os.set_blocking(fd, False)
+            limit = int(self.limits.get("result_bytes", 64 << 20))
+            self.spare = Check(0, int(got[1]), cmd_w, res_r,
+                               Capture(out_r, int(self.limits.get("output_bytes", 65536))),
+                               limit)
+            if upto_spare:
+                return
+
+    def _collect_spare(self) -> None:
+        """The spare being forked, if any, is known (its pid read)."""
+        self._settle_zygote(upto_spare=True)
+
+    def fork_spare(self) -> None:
+        """Have the next check's child forked ahead, unless there is one (or one is being
+        forked) or the zygote is not ready; a zygote that does not answer is dealt with by
+        the next ``begin``."""
+        if self.spare is not None or any(k == "F" for k, _ in self.zpending) or \
+                not self.zready or self.zpid is None:
+            return
+        self._send_fork()
+
+    def drop_spare(self) -> None:
+        """Kill the spare child, if any (the session ends)."""
+        self._collect_spare()
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            saved, self.check = self.check, spare
+            self.end_check("ended", quiet=True)
+            self.check = saved
 
     def _seconds(self, frame: dict) -> float:
         """A check's computing limit: the session's, or less if the begin frame asks."""
@@ -516,6 +651,19 @@ class Supervisor:
         self.check = None
         now = time.monotonic()
         check.set_idle(now)
+        # a check the trusted side ends while its child waits for an operation: the child
+        # flushed what it printed before its last reply, so the report goes first and the
+        # child's teardown (milliseconds) overlaps the trusted side's next steps; the next
+        # frame is read only once everything is dead
+        early = outcome == "ended" and not quiet and not check.in_op
+        # and a small child is reaped later: the next check's child may start while its
+        # memory is freed (a large one is waited for, so that it cannot crowd the next)
+        later = early and self.zpid is not None and _private_bytes(check.pid) < REAP_LATER_BYTES
+        if early:
+            check.out.read()
+            self.emit({"type": "ended", "seq": check.seq, "outcome": outcome, "reason": reason,
+                       "output": check.out.text(), "output_truncated": check.out.dropped > 0,
+                       "seconds": check.busy_seconds(now)})
         try:
             os.killpg(check.pid, signal.SIGKILL)
         except OSError:
@@ -525,14 +673,16 @@ class Supervisor:
         except OSError:
             pass
         status = None
-        if self.zpid is not None:
+        if later and self._reap_later(check.pid):
+            pass
+        elif self.zpid is not None:
             got = self._zygote_command(b"W", check.pid)
             if got is not None and got[0] == b"S" and got[1] >= 0:
                 status = int(got[1])
             elif got is None:
                 self._kill_zygote()
         keep = (self.zpid,) if self.zpid is not None else ()
-        self.kill_leftovers(keep=keep)
+        self.kill_leftovers(keep=keep, wait=not later)
         check.out.read()
         for fd in (check.cmd_w, check.res_r):
             try:
@@ -540,7 +690,7 @@ class Supervisor:
             except OSError:
                 pass
         check.out.close()
-        if quiet:
+        if quiet or early:
             return
         if outcome == "crashed" and status is not None:
             reason = f"the process running this check {describe_status(status)}"
@@ -548,24 +698,33 @@ class Supervisor:
                    "output": check.out.text(), "output_truncated": check.out.dropped > 0,
                    "seconds": check.busy_seconds(now)})
 
-    def kill_leftovers(self, keep: tuple) -> None:
-        """Kill every other process we can see (in a private pid namespace), but ``keep``."""
+    def kill_leftovers(self, keep: tuple, wait: bool = True) -> None:
+        """Kill every other process we can see (in a private pid namespace), but ``keep``,
+        and wait until they are gone; without ``wait``, until each was sent SIGKILL (a
+        killed process runs no more code and forks no more; its memory is freed later)."""
         if not self.own_ns:
             return
         me = os.getpid()
+        self._collect_spare()
+        if self.spare is not None:
+            keep = (*keep, self.spare.pid)
         spare = {1, me, *[p for p in keep if p]}
+        dead: set[int] = set()
         for _ in range(200):
             _reap()
-            others = [p for p in _pids() if p not in spare]
+            others = [p for p in _pids() if p not in spare and p not in dead]
             if not others:
                 return
+            if not wait:
+                dead.update(others)
             for p in others:
                 try:
                     os.kill(p, signal.SIGKILL)
                 except OSError as exc:
                     if exc.errno not in (errno.ESRCH, errno.EPERM):
                         raise
-            time.sleep(0.001)
+            if wait:
+                time.sleep(0.001)
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -581,6 +740,7 @@ class Supervisor:
         registered: tuple[int, ...] = ()
         watched: Check | None = None  # whose pipes ``registered`` are (numbers get reused)
         while True:
+            self.fork_spare()
             check = self.check
             want: tuple[int, ...] = () if check is None else \
                 (check.res_r,) if check.out.eof else (check.res_r, check.out.fd)
@@ -763,6 +923,7 @@ class Supervisor:
     def shutdown(self) -> None:
         if self.check is not None:
             self.end_check("ended")
+        self.drop_spare()
         if self.idle is not None:
             self.check, self.idle = self.idle, None
             self.end_check("ended", quiet=True)

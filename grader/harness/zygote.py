@@ -20,8 +20,11 @@ through it.
 from __future__ import annotations
 
 import fcntl
+import gc
 import io
 import os
+import select
+import signal
 import socket
 import struct
 import sys
@@ -37,6 +40,8 @@ from .protocol import SUPERVISOR, pack, write_all
 from .statements import StatementLoader
 
 CMD = struct.Struct("<cq")
+# taken before any student code runs (which could replace the modules' attributes)
+_SIGMASK, _SELECT, _ALL_SIGNALS = signal.pthread_sigmask, select.select, signal.valid_signals()
 
 
 def load_source_module(name: str, source: str, filename: str) -> types.ModuleType:
@@ -159,6 +164,9 @@ def run(session: dict, src_dir: str, ctl: socket.socket, skip: dict[str, dict[in
     send({"type": "ready", "notes": notes})
     result_bytes = int(limits.get("result_bytes", 64 << 20))
     memory = int(limits.get("memory_bytes", 0))
+    # what is imported now stays out of the children's collections: a full collection in a
+    # child would otherwise touch (and copy) every page of the imported objects
+    gc.freeze()
     while True:
         try:
             data, fds = _recv_exact(ctl, CMD.size)
@@ -167,13 +175,17 @@ def run(session: dict, src_dir: str, ctl: socket.socket, skip: dict[str, dict[in
         cmd, arg = CMD.unpack(data)
         if cmd == b"F" and len(fds) == 3:
             cmd_r, res_w, out_w = fds
+            # the child starts with every signal blocked: until its check begins, nothing a
+            # signal does (a handler of the student's) can have happened in it
+            mask = _SIGMASK(signal.SIG_BLOCK, _ALL_SIGNALS)
             pid = fork()
             if pid == 0:
                 try:
                     _child(cmd_r, res_w, out_w, ctl_fd, dup2, close, src_dir, limits,
-                           result_bytes, memory)
+                           result_bytes, memory, mask)
                 finally:
                     os._exit(70)
+            _SIGMASK(signal.SIG_SETMASK, mask)
             for fd in fds:
                 close(fd)
             write_all(ctl_fd, CMD.pack(b"P", pid))
@@ -190,7 +202,11 @@ def run(session: dict, src_dir: str, ctl: socket.socket, skip: dict[str, dict[in
 
 
 def _child(cmd_r: int, res_w: int, out_w: int, ctl_fd: int, dup2: Any, close: Any,
-           src_dir: str, limits: dict, result_bytes: int, memory: int) -> None:
+           src_dir: str, limits: dict, result_bytes: int, memory: int,
+           mask: Any = frozenset()) -> None:
+    """A check's child: forked ahead of its check (a spare), it sets itself up, waits for
+    its first operation with every signal blocked, then restores the signal ``mask`` and
+    serves."""
     try:
         os.setpgid(0, 0)
     except OSError:
@@ -216,7 +232,10 @@ def _child(cmd_r: int, res_w: int, out_w: int, ctl_fd: int, dup2: Any, close: An
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True,
                                   errors="backslashreplace")
     apply_child_limits(limits)
-    ChildContext(cmd_r, res_w, src_dir, result_bytes, memory).serve()
+    context = ChildContext(cmd_r, res_w, src_dir, result_bytes, memory)
+    _SELECT([cmd_r], [], [])
+    _SIGMASK(signal.SIG_SETMASK, mask)
+    context.serve()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
