@@ -15,7 +15,6 @@ import traceback
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import __version__
@@ -28,7 +27,7 @@ from ..sandbox.base import Sandbox
 from ..store import jobs as job_rows
 from ..store.assignments import open_assignment
 from ..store.db import Store
-from ..store.models import Assignment, Job, Submission, in_id_range, utcnow
+from ..store.models import Assignment, Job, Submission, utcnow
 from ..store.submissions import files_of
 from ..submission import SubmissionError, files_submission
 from ..telemetry.logs import log_context
@@ -79,18 +78,14 @@ class JobRunner:
         claimed is the one due next in the lane, fairly across students (``claim_next``), so
         the broker's first-in-first-out order cannot let one student's pile of submissions
         hold every worker. Each queued job has a message of its own, so every job gets a
-        turn; a message whose turn finds nothing queued (a duplicate, a redelivery for a
+        turn (``claim_turn`` keeps it so when a turn takes a job whose message is not sent
+        yet); a message whose turn finds nothing queued (a duplicate, a redelivery for a
         graded job) takes over job ``job_id`` if its lease expired (its worker died), else
         does nothing."""
         claim = job_rows.new_claim()
         stale = utcnow() - timedelta(seconds=self.settings.job_lease_seconds)
         with self.store.write() as s:
-            kind = s.scalar(select(Job.kind).where(Job.id == job_id)) \
-                if in_id_range(job_id) else None
-            if kind is None:
-                return False
-            job = job_rows.claim_next(s, claim, self.worker, lane_name=job_rows.lane(kind)) \
-                or job_rows.claim_job(s, job_id, claim, self.worker, stale_before=stale)
+            job = job_rows.claim_turn(s, job_id, claim, self.worker, stale_before=stale)
             taken = job.id if job is not None else None
         if taken is None:
             return False

@@ -9,7 +9,10 @@ With several processes on one database (the scale-out queue), a claim is also a 
 holder renews ``heartbeat_at`` while grading; a running job whose heartbeat is older than the
 lease is re-queued by whoever sweeps first (one conditional update, so exactly once), and the
 dead holder's claim is void. ``enqueued_at`` records when a broker message was last sent for a
-queued job, so messages lost between a commit and the send are sent again.
+queued job, so messages lost between a commit and the send are sent again. A message is a
+turn in its lane (``claim_turn``): every queued job is owed one, and a turn that takes a job
+whose own message is not sent yet hands that job's debt to the turn's job, so no queued job is
+ever left without a message.
 
 Interactive jobs (``grade``) are taken before bulk ones (``regrade``, ``preview``). Within a
 lane, claims are fair across students (``next_fair``): the next job is the oldest queued job
@@ -99,6 +102,32 @@ def claim_next(s: Session, claim: str, worker: str | None = None,
             if job is not None:
                 return job
     return None
+
+
+def claim_turn(s: Session, turn_id: int, claim: str, worker: str | None = None,
+               stale_before: datetime | None = None) -> Job | None:
+    """Take the job due next in the lane of job ``turn_id``, whose broker message is being
+    handled; None if there is nothing to do (``turn_id`` does not exist, or nothing is
+    queued and job ``turn_id`` is not running under a lease older than ``stale_before``).
+
+    The message was job ``turn_id``'s turn. If the job taken has no message yet (it was
+    queued, or re-queued from a dead worker, a moment ago and its message is about to be
+    sent), that message is no longer owed; job ``turn_id``, if still queued, is owed one
+    instead (``enqueued_at`` cleared, so ``take_unsent`` sends it). Without this hand-over,
+    the taken job's message would be skipped (it is no longer queued) and job ``turn_id``
+    would wait for ``job_republish_seconds``."""
+    kind = s.scalar(select(Job.kind).where(Job.id == turn_id)) if in_id_range(turn_id) \
+        else None
+    if kind is None:
+        return None
+    job = claim_next(s, claim, worker, lane_name=lane(kind)) \
+        or claim_job(s, turn_id, claim, worker, stale_before=stale_before)
+    if job is not None and job.enqueued_at is None:
+        job.enqueued_at = utcnow()  # served by this turn: no message owed any more
+        if job.id != turn_id:
+            s.execute(update(Job).where(Job.id == turn_id, Job.status == "queued")
+                      .values(enqueued_at=None))
+    return job
 
 
 def claim_job(s: Session, job_id: int, claim: str, worker: str | None = None,

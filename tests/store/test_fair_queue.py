@@ -113,6 +113,50 @@ def test_claims_take_turns_between_students(store):
     assert order == ["ann", "ben", "ann", "ben", "ann", "ben"]
 
 
+def sent(store, job_id: int) -> bool:
+    with store.read() as s:
+        return s.get(Job, job_id).enqueued_at is not None
+
+
+def unsent_now(store) -> list[int]:
+    with store.write() as s:
+        return [job_id for job_id, _ in job_rows.take_unsent(s, NOW - timedelta(days=1))]
+
+
+def turn(store, turn_id: int) -> int | None:
+    with store.write() as s:
+        job = job_rows.claim_turn(s, turn_id, job_rows.new_claim(), "w2@test")
+        return job.id if job else None
+
+
+def test_a_turn_that_takes_a_job_not_sent_yet_hands_its_message_over(store):
+    """The scale-out race behind a job left queued for 15 minutes: ann's message is a turn,
+    the fairest job is ben's, committed a moment ago and not sent yet. Ben's message, sent
+    after the claim, would find ben's job running and be skipped, and ann's job would have
+    none. Now the turn hands ben's debt to ann's job, and ann's message is sent."""
+    a, users = setup_course(store)
+    ann0, ann1 = submit(store, a, users["ann"]), submit(store, a, users["ann"])
+    assert claim(store)[0] == ann0  # ann's first, running: ben goes next
+    assert unsent_now(store) == [ann1]  # ann's second has its message
+    ben1 = submit(store, a, users["ben"])  # committed; its message is not sent yet
+    assert turn(store, ann1) == ben1  # ann's message serves ben (fewest running)
+    assert not sent(store, ann1)  # ann's job is owed a message now ...
+    assert unsent_now(store) == [ann1]  # ... and the sender sends it (ben's is not owed)
+    assert turn(store, ann1) == ann1 and sent(store, ann1)
+
+
+def test_a_turn_that_takes_a_job_with_its_own_message_owes_nothing(store):
+    a, users = setup_course(store)
+    ann0, ann1 = submit(store, a, users["ann"]), submit(store, a, users["ann"])
+    assert claim(store)[0] == ann0
+    ben1 = submit(store, a, users["ben"])
+    assert unsent_now(store) == [ann1, ben1]  # both messages sent
+    assert turn(store, ann1) == ben1  # ann's message serves ben ...
+    assert sent(store, ann1) and unsent_now(store) == []  # ... ben's will serve ann
+    assert turn(store, ben1) == ann1
+    assert turn(store, ben1) is None and turn(store, 10 ** 6) is None  # nothing queued
+
+
 def test_interactive_lane_still_first_and_regrades_fair_among_themselves(store):
     a, users = setup_course(store)
     with store.read() as s:
