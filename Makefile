@@ -27,7 +27,7 @@ test: setup
 	./scripts/scale-setup.sh
 	./scripts/compose-setup.sh
 	.venv/bin/ruff check .
-	.venv/bin/python -m pytest -q -ra
+	.venv/bin/python -m pytest -q -ra --durations=25
 
 lint: setup
 	.venv/bin/ruff check .
