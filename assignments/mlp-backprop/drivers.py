@@ -559,6 +559,8 @@ def _runs(ctx, runs):
     rule = ctx.params["rule"]
     i = ctx.inputs
     grad = _gradient(i["function"])
+    if runs == 1:
+        return _one_run(ctx, rule, i, grad)
     width = len(NAMES[rule])
     pos = np.zeros((runs, width))  # x, y, then the state
     pos[:, 0], pos[:, 1] = (float(v) for v in i["start"])
@@ -568,16 +570,43 @@ def _runs(ctx, runs):
             dx, dy = (np.asarray(g, dtype=np.float64) * np.ones(runs)
                       for g in grad(pos[:, 0], pos[:, 1]))
             rows = np.column_stack([pos[:, 0], pos[:, 1], dx, dy, pos[:, 2:]])
-            if runs == 1:
-                row = [float(v) for v in rows[0]]
-                res = _result(ctx, rule, ctx.target(*_args(
-                    rule, row[0], row[1], row[2], row[3],
-                    dict(zip(STATE[rule], row[4:], strict=True)), step, i["hparams"])))
-                pos[0] = [res[n] for n in NAMES[rule]]
-            else:
-                pos = _rows(ctx, rule, rows, step, i["hparams"])
+            pos = _rows(ctx, rule, rows, step, i["hparams"])
             path.append(pos[:, :2].copy())
     return np.stack(path)  # (epochs + 1, runs, 2)
+
+
+def _one_run(ctx, rule, i, grad):
+    """``_runs`` for one run: one call per update, whose arguments depend on the last
+    result, in a few operations (``ctx.chain``: the path guessed in the sandbox by the
+    helper ``rule_path``, every step checked here)."""
+    epochs = int(i["epochs"])
+    names = NAMES[rule]
+
+    def args_at(pos, step):
+        with np.errstate(all="ignore"):
+            dx, dy = (np.asarray(g, dtype=np.float64) * np.ones(1)
+                      for g in grad(pos[:, 0], pos[:, 1]))
+        row = [float(v) for v in np.column_stack([pos[:, 0], pos[:, 1], dx, dy,
+                                                   pos[:, 2:]])[0]]
+        return _args(rule, row[0], row[1], row[2], row[3],
+                     dict(zip(STATE[rule], row[4:], strict=True)), step, i["hparams"])
+
+    def position(out):
+        res = _result(ctx, rule, out)
+        return np.array([[res[n] for n in names]], dtype=np.float64)
+
+    def advance(out, k):
+        pos = position(out)
+        return None if k + 1 >= epochs else args_at(pos, k + 1)
+
+    start = np.zeros((1, len(names)))
+    start[:, 0], start[:, 1] = (float(v) for v in i["start"])
+    outs = ctx.chain(ctx.target, args_at(start, 0), advance, epochs, indexed=True,
+                     speculate=(ctx.helper("rule_path"),
+                                [i["function"], [float(v) for v in i["start"]], epochs,
+                                 STATE[rule], rule == "adam", dict(i["hparams"])]))
+    path = [start[:, :2]] + [position(out)[:, :2] for out in outs]
+    return np.stack(path)  # (epochs + 1, 1, 2)
 
 
 def rule_run(ctx):

@@ -7,6 +7,11 @@ and repeat the student's loss at points the trusted side chose. Every verdict co
 comes back with values computed outside the sandbox.
 """
 
+import io
+import sys
+import time
+import warnings
+
 import numpy as np
 
 
@@ -116,3 +121,74 @@ def call_rows(fn, rows, tail, names):
                 raise TypeError(f"{names[k]} returned by {getattr(fn, '__name__', 'the rule')} "
                                 f"must be a number; it is {type(value).__name__}") from None
     return out
+
+
+def test_gradient(name):
+    """The gradient of test function ``name`` (a copy of the drivers' own, which the trusted
+    side uses: this one only lets ``rule_path`` guess the path; a wrong guess costs speed,
+    never a verdict)."""
+    if name == "bowl":
+        return lambda x, y: (2 * x, 2 * y)
+    if name == "matyas":
+        return lambda x, y: (0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x)
+    if name == "monkey":
+        return lambda x, y: (3 * x * x - 3 * y * y, -6 * x * y)
+    if name == "mult":
+        def mult(x, y):
+            r = np.sqrt(x * x + y * y)
+            return (np.cos(r) * x / r, np.cos(r) * y / r)
+        return mult
+    if name == "easom":
+        def easom(x, y):
+            e = np.exp(-((x - np.pi) ** 2 + (y - np.pi) ** 2))
+            return (np.cos(y) * e * (np.sin(x) + 2 * (x - np.pi) * np.cos(x)),
+                    np.cos(x) * e * (np.sin(y) + 2 * (y - np.pi) * np.cos(y)))
+        return easom
+    raise ValueError(name)
+
+
+class _Discard(io.TextIOBase):
+    def write(self, text):
+        return len(text)
+
+
+def rule_path(fn, function, start, epochs, state_names, with_step, hparams, seconds=0.25):
+    """``fn``'s results along its own path (``Optimizer.fit`` on test function ``function``
+    from ``start``, the state starting at 0): ``out = fn(x, y, dx, dy, *state, [step,]
+    hparams)``, then ``x, y, *state = out``, ``epochs`` times, or fewer: until a result is
+    not a tuple of ``2 + len(state_names)`` numbers, ``fn`` raises, or ``seconds`` have
+    passed. What it prints and warns is dropped.
+
+    A guess of the drivers' loop (``DriverContext.chain``, which checks every step): the
+    gradients are computed as the drivers compute them, on arrays of one element.
+    """
+    grad = test_gradient(function)
+    pos = np.zeros((1, 2 + len(state_names)))
+    pos[0, 0], pos[0, 1] = (float(v) for v in start)
+    claims = []
+    deadline = time.monotonic() + float(seconds)
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = _Discard()
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            for step in range(int(epochs)):
+                if time.monotonic() > deadline:
+                    break
+                dx, dy = (np.asarray(g, dtype=np.float64) * np.ones(1)
+                          for g in grad(pos[:, 0], pos[:, 1]))
+                row = [float(pos[0, 0]), float(pos[0, 1]), float(dx[0]), float(dy[0])]
+                args = row + [float(v) for v in pos[0, 2:]]
+                args += ([step] if with_step else []) + [dict(hparams)]
+                try:
+                    out = fn(*args)
+                    if not isinstance(out, (tuple, list)) or len(out) != pos.shape[1]:
+                        break
+                    pos[0] = [float(np.asarray(v, dtype=np.float64).reshape(-1)[0])
+                              for v in out]
+                except Exception:  # noqa: BLE001 - the checked run meets it again
+                    break
+                claims.append(out)
+    finally:
+        sys.stdout, sys.stderr = saved
+    return claims

@@ -79,6 +79,7 @@ def check_local_cmd(
                 _fail(f"{pack} is not a student pack (no student_pack in its manifest); "
                       "instructors: `grader grade` grades with the full assignment")
             fixtures = load_fixtures(a, check_fresh=False)
+            tables = fixtures.blocks
             sub = load_submission(submission, a, settings)
         except (AssignmentError, FixtureError, SubmissionError) as exc:
             _fail(str(exc))
@@ -89,7 +90,7 @@ def check_local_cmd(
             box = BareRunner(settings)
             notes.append("checked without a sandbox (no Docker or bubblewrap here): it is your "
                          "own code, on your own machine")
-        host = LocalHost(a, tables=fixtures.blocks)
+        host = LocalHost(a, tables=tables)
         result = grade(a, sub, box, settings, fixtures=fixtures, host=host)
         result.notes += notes + ["a local check runs the visible checks only; the grading "
                                  "service also runs hidden ones"]

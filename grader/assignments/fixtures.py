@@ -21,6 +21,7 @@ import io
 import json
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,23 @@ class Fixtures:
     expected: dict[str, Any]  # case key -> outputs
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> key -> outputs
     info: dict[str, Any] = field(default_factory=dict)
-    #: visible composite cases: the block calls the reference made and their answers
-    blocks: dict[str, list] = field(default_factory=dict)
+    #: reads the block tables (see ``blocks``) when first asked for
+    blocks_loader: Callable[[], dict[str, list]] | None = field(default=None, repr=False)
+    _blocks: dict[str, list] | None = field(default=None, repr=False)
+
+    @property
+    def blocks(self) -> dict[str, list]:
+        """Visible composite cases: the block calls the reference made and their answers.
+
+        Read on first use: only a local check and the student pack need them, and they can
+        be large (every call a training loop makes), so grading never pays for them.
+
+        Raises:
+            FixtureError: the file is missing, corrupt or does not match its hash.
+        """
+        if self._blocks is None:
+            self._blocks = self.blocks_loader() if self.blocks_loader is not None else {}
+        return self._blocks
 
     @property
     def order(self) -> list[str] | None:
@@ -103,19 +119,24 @@ def load_fixtures(assignment: Assignment, check_fresh: bool = True) -> Fixtures:
             and index.get("source_digest") != assignment.source_digest():
         raise FixtureError(f"the fixtures of {assignment.slug} are older than its manifest, "
                            f"cases, drivers or reference; {rebuild}")
-    blobs = {}
-    for role in ("inputs", "expected", "variants", "blocks"):
+
+    def read(role: str) -> dict[str, Any]:
         if role not in index["files"]:
-            blobs[role] = {}
-            continue
+            return {}
         name = index["files"][role]
-        data = (d / name).read_bytes()
+        try:
+            data = (d / name).read_bytes()
+        except OSError as exc:
+            raise FixtureError(f"fixture file {name} cannot be read ({exc.strerror}); "
+                               f"{rebuild}") from exc
         if hashlib.sha256(data).hexdigest() != index["sha256"][role]:
             raise FixtureError(f"fixture file {name} does not match its recorded hash; {rebuild}")
         try:
-            blobs[role] = _from_npz(data)
+            return _from_npz(data)
         except (ValueError, OSError, zipfile.BadZipFile) as exc:
             raise FixtureError(f"fixture file {name} is corrupt ({exc}); {rebuild}") from exc
+
+    blobs = {role: read(role) for role in ("inputs", "expected", "variants")}
     cases: dict[str, list[dict]] = {}
     for group, entries in index["cases"].items():
         cases[group] = [
@@ -128,7 +149,8 @@ def load_fixtures(assignment: Assignment, check_fresh: bool = True) -> Fixtures:
         vid, _, case = key.partition("::")
         variants.setdefault(vid, {})[case] = value
     return Fixtures(digest=index["source_digest"], cases=cases, expected=blobs["expected"],
-                    variants=variants, info=index, blocks=blobs["blocks"])
+                    variants=variants, info=index,
+                    blocks_loader=lambda: read("blocks"))
 
 
 # --- building ----------------------------------------------------------------------------

@@ -181,8 +181,9 @@ class DriverContext:
     #: Whether ``chain`` may speculate (tests turn it off to compare with the plain loop).
     speculation = True
 
-    def chain(self, fn: Remote, args: list, advance: Callable[[Any], list | None],
-              limit: int, speculate: tuple[Remote, list] | None = None) -> list:
+    def chain(self, fn: Remote, args: list, advance: Callable[..., list | None],
+              limit: int, speculate: tuple[Remote, list] | None = None,
+              indexed: bool = False) -> list:
         """``[out_0, out_1, ...]``: ``out_k = fn(*args_k)`` with ``args_0 = args`` and
         ``args_{k+1} = advance(out_k)`` (trusted code, without side effects; ``None`` stops;
         it may raise ``ctx.Fault``), at most ``limit`` calls: the plain loop's results and
@@ -198,7 +199,12 @@ class DriverContext:
         helper computed differently) the loop goes on one call per operation, from the real
         results. So the results are always those of the plain loop; the student's function
         is called up to twice as often (the helper stops after a time budget of its own).
+
+        ``indexed``: ``advance(out_k, k)`` is given the step's index too (a rule whose
+        arguments hold the step count, Adam's ``t``); ``advance`` keeps no count of its own,
+        since it is called on the helper's claims before the real results.
         """
+        step = advance if indexed else (lambda out, k: advance(out))
         results: list = []
         planned: list[list] = [list(args)]
         if speculate is not None and self.speculation and limit > 1:
@@ -207,9 +213,9 @@ class DriverContext:
                 claims = self.call(helper, fn, *helper_args)
             except StudentFault:
                 claims = None
-            for claim in (claims if isinstance(claims, list) else [])[:limit - 1]:
+            for k, claim in enumerate((claims if isinstance(claims, list) else [])[:limit - 1]):
                 try:
-                    nxt = advance(claim)
+                    nxt = step(claim, k)
                 except Exception:  # noqa: BLE001 - a claim is anything the child sent
                     break
                 if nxt is None:
@@ -226,7 +232,7 @@ class DriverContext:
                 if k >= checked:
                     break
                 results.append(out)
-                nxt = advance(out)
+                nxt = step(out, k)
                 if nxt is None or len(results) >= limit:
                     return results
                 args = list(nxt)
@@ -242,7 +248,7 @@ class DriverContext:
         while len(results) < limit:
             out = self.call(fn, *args)
             results.append(out)
-            nxt = advance(out)
+            nxt = step(out, len(results) - 1)
             if nxt is None:
                 break
             args = list(nxt)

@@ -164,11 +164,9 @@ def fixtures(fc_optim):
     return load_fixtures(fc_optim)
 
 
-def trajectories(fc_optim, fixtures, settings, sandbox, files: dict[str, bytes],
-                 monkeypatch, speculation: bool) -> dict[str, tuple[Any, int]]:
-    """Each update rule's trajectory case, run in a session of its own: its outcome and the
-    number of operations it took."""
-    host = host_for(fc_optim, sandbox, settings)
+def counting_ops(monkeypatch, speculation: bool) -> tuple[list[int], Any]:
+    """``DriverContext.speculation`` set, and every operation a check makes counted: the
+    list that grows by one per operation, and the plain ``Check.op`` to restore."""
     monkeypatch.setattr(DriverContext, "speculation", speculation)
     counted: list[int] = []
     plain_op = session_mod.Check.op
@@ -178,6 +176,15 @@ def trajectories(fc_optim, fixtures, settings, sandbox, files: dict[str, bytes],
         return plain_op(self, *args, **kwargs)
 
     monkeypatch.setattr(session_mod.Check, "op", op)
+    return counted, plain_op
+
+
+def trajectories(fc_optim, fixtures, settings, sandbox, files: dict[str, bytes],
+                 monkeypatch, speculation: bool) -> dict[str, tuple[Any, int]]:
+    """Each update rule's trajectory case, run in a session of its own: its outcome and the
+    number of operations it took."""
+    host = host_for(fc_optim, sandbox, settings)
+    counted, plain_op = counting_ops(monkeypatch, speculation)
     todos = {t.id: t for t in fc_optim.manifest.todos}
     limits = limits_for(fc_optim, settings)
     sess = sandbox.session({**limits, "wall_seconds": 120}, wall_seconds=120)
