@@ -122,3 +122,49 @@ def test_show_hidden_and_non_packs_are_refused(fc_optim, pack, tmp_path):
     assert out.stdout == ""  # nothing was checked
     out = _check_local(REPO / "assignments" / "fc-optim", REPO / "reference" / "fc-optim")
     assert out.returncode == 2 and "is not a student pack" in out.stderr
+
+
+@pytest.fixture(scope="module")
+def mlp_pack(settings, tmp_path_factory):
+    from grader.assignments.loader import load_assignment
+
+    mlp = load_assignment("mlp-backprop", settings)
+    return mlp, build_pack(mlp, tmp_path_factory.mktemp("mlp-pack") / "pack.zip")
+
+
+def test_a_training_loops_table_is_left_out_and_the_feedback_says_so(mlp_pack, tmp_path):
+    """mlp-backprop's training checks make 300 and 600 block calls: their tables (4.1 and
+    7.3 MB) stay out of the pack, which keeps the small ones (a gradient check's)."""
+    mlp, pack = mlp_pack
+    assert pack.stat().st_size < 1_000_000
+    with zipfile.ZipFile(pack) as zf:
+        index = json.loads(zf.read("fixtures/index.json"))
+    assert index["blocks_omitted"] == ["Hidden.backward_pass/training#0",
+                                       "Hidden_Vondrick.backward_pass/training#0"]
+    fx = load_fixtures(mlp)
+    assert fx.blocks_omitted == set(index["blocks_omitted"])
+    assert "Hidden.backward_pass/network-gradcheck#0" in fx.blocks
+    assert not fx.blocks_omitted & set(fx.blocks)
+
+    # the derivative raises: a tabled check is answered from the table and passes, the
+    # training check (no table) runs the student's own derivative and says why it fails here
+    broken = reference_with(mlp, {"mlp_backprop.py": """
+class Hidden:
+    def leaky_relu_derivative(self, h):
+        raise RuntimeError("not done yet")
+"""})
+    out = _check_local(pack, _write(tmp_path / "b", broken), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    checks = {c["name"]: c for t in result["todos"] if t["id"] == "Hidden.backward_pass"
+              for c in t["checks"]}
+    gradcheck = [c for n, c in checks.items() if "gradient" in n.lower()]
+    training = [c for n, c in checks.items() if "train" in n.lower()]
+    assert gradcheck and all(c["status"] == "passed" for c in gradcheck), checks
+    assert len(training) == 1 and training[0]["status"] != "passed"
+    feedback = training[0]["feedback"]
+    assert feedback.startswith("raised RuntimeError: not done yet (note: this check makes too "
+                               "many calls to ")
+    assert "Hidden.leaky_relu_derivative" in feedback and "for the student pack to carry" in \
+        feedback
+    assert "the grading service answers such calls with the reference's values" in feedback

@@ -90,7 +90,7 @@ def check_local_cmd(
             box = BareRunner(settings)
             notes.append("checked without a sandbox (no Docker or bubblewrap here): it is your "
                          "own code, on your own machine")
-        host = LocalHost(a, tables=tables)
+        host = LocalHost(a, tables=tables, untabled=fixtures.blocks_omitted)
         result = grade(a, sub, box, settings, fixtures=fixtures, host=host)
         result.notes += notes + ["a local check runs the visible checks only; the grading "
                                  "service also runs hidden ones"]

@@ -6,6 +6,11 @@ registered variant) through the harness, in the sandbox, and writes:
 - ``fixtures/inputs-<sha>.npz``: every case's inputs (what the sandbox will receive);
 - ``fixtures/expected-<sha>.npz``: the reference's outputs (never leaves trusted code);
 - ``fixtures/variants-<sha>.npz``: each variant's outputs on its TODO's cases;
+- ``fixtures/blocks-<sha>.npz``: for visible composite cases, the block calls the reference
+  made and their answers (what a student pack answers block calls from). A case whose table
+  encodes to more than ``BLOCK_TABLE_MAX_BYTES`` (a training loop's thousands of calls) is
+  left out and listed under ``blocks_omitted`` in the index: a pack answers its calls with
+  the student's own functions, and the feedback says so;
 - ``fixtures/index.json``: the files' sha256, the case names, the source digest they were
   built from, and the interpreter/numpy versions that built them.
 
@@ -34,6 +39,11 @@ from ..sandbox.base import Sandbox
 from ..sandbox.payloads import cases_job
 from .loader import Assignment, AssignmentError
 from .variants import variant_files
+
+#: A visible case's recorded block table is kept (for student packs) only below this size,
+#: encoded: the largest kept today is fc-optim's gradient check (0.44 MB); mlp-backprop's two
+#: training checks (4.1 and 7.3 MB, 300 and 600 calls) are left out.
+BLOCK_TABLE_MAX_BYTES = 1 << 20
 
 
 class FixtureError(RuntimeError):
@@ -66,6 +76,11 @@ class Fixtures:
         if self._blocks is None:
             self._blocks = self.blocks_loader() if self.blocks_loader is not None else {}
         return self._blocks
+
+    @property
+    def blocks_omitted(self) -> set[str]:
+        """Visible cases (``todo/check#i``) whose block table was too large to record."""
+        return {str(k) for k in self.info.get("blocks_omitted") or []}
 
     @property
     def order(self) -> list[str] | None:
@@ -231,7 +246,17 @@ def _build(assignment: Assignment, sandbox: Sandbox, settings: Settings, log: An
     answered = {k: o.blocks for k, o in ref_run.outcomes.items() if o.blocks}
     visible = {f"{t.id}/{c.id}" for t in assignment.manifest.todos for c in t.checks
                if c.visibility == "visible"}
-    blocks = {k: v for k, v in answered.items() if k.rpartition("#")[0] in visible}
+    blocks, omitted = {}, []
+    for k, v in answered.items():
+        if k.rpartition("#")[0] not in visible:
+            continue
+        if len(encode(v)) > BLOCK_TABLE_MAX_BYTES:
+            omitted.append(k)
+        else:
+            blocks[k] = v
+    if omitted:
+        log(f"block tables left out of student packs (over {BLOCK_TABLE_MAX_BYTES} bytes): "
+            f"{', '.join(sorted(omitted))}")
     bad = {k: o for k, o in ref_run.outcomes.items() if o.status != "ok"}
     if bad or not ref_run.outcomes:
         k, o = next(iter(bad.items())) if bad else ("?", None)
@@ -281,6 +306,7 @@ def _build(assignment: Assignment, sandbox: Sandbox, settings: Settings, log: An
         "files": files,
         "sha256": shas,
         "order": order,
+        "blocks_omitted": sorted(omitted),
         "shared_values": [p.as_dict() for p in problems],
         "cases": {g: [{"name": c["name"], "meta": c.get("meta") or {}} for c in lst]
                   for g, lst in cases.items()},

@@ -126,6 +126,8 @@ def build_pack(assignment: Assignment, output: Path) -> Path:
                                                              "shared_values")},
              "format": 2, "student_pack": True, "files": files, "sha256": shas,
              "order": [g for g in (fx.order or []) if g in visible],
+             "blocks_omitted": sorted(k for k in fx.blocks_omitted
+                                     if k.rpartition("#")[0] in visible),
              "cases": {g: [{"name": c["name"], "meta": c.get("meta") or {}} for c in lst]
                        for g, lst in cases.items()}}
     buf = io.BytesIO()

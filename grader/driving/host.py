@@ -137,13 +137,17 @@ class LocalHost(DriverHost):
 
     ``record``: keep the block calls of visible checks and their answers (the fixture build
     does, for student packs). ``tables``: answer block calls from such records instead of a
-    reference (a student pack, ``pack.py``).
+    reference (a student pack, ``pack.py``). ``untabled``: cases (``todo/check#i``) whose
+    table was too large to carry: their block calls are the student's own functions' to answer,
+    and the feedback says so.
     """
 
-    def __init__(self, assignment: Assignment, tables: dict[str, list] | None = None) -> None:
+    def __init__(self, assignment: Assignment, tables: dict[str, list] | None = None,
+                 untabled: set[str] | None = None) -> None:
         super().__init__(assignment)
         self.record = False
         self.tables = tables
+        self.untabled = set(untabled or ())
         extra = {DRIVERS: assignment.drivers_source()}
         helpers = assignment.helpers_source()
         if helpers:
@@ -185,7 +189,13 @@ class LocalHost(DriverHost):
                             self.ref.resolve if self.ref is not None else None)
         got = execute(fn, ctx, names if oracle is not None else None, rng, todo.module)
         got["calls"] = list(oracle.log) if oracle is not None else []
-        if isinstance(oracle, TableOracle) and oracle.misses:
+        if isinstance(oracle, TableOracle) and key in self.untabled and oracle.misses:
+            got.setdefault("notes", []).append(
+                f"this check makes too many calls to {', '.join(oracle.misses)} for the "
+                "student pack to carry the reference's answers, so your own functions "
+                "answered them here: a mistake in one of them can show in this check too "
+                "(the grading service answers such calls with the reference's values)")
+        elif isinstance(oracle, TableOracle) and oracle.misses:
             got.setdefault("notes", []).append(
                 f"your code called {', '.join(oracle.misses)} with arguments the reference "
                 "did not use in this check, so your own function answered here (the grading "
