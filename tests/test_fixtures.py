@@ -37,6 +37,36 @@ def test_corrupt_or_stale_fixtures_are_refused(fc_optim, tmp_path, settings):
         load_fixtures(a)
 
 
+@pytest.mark.sandbox
+def test_variant_outputs_are_read_only_when_a_case_fails(fc_optim, tmp_path, settings,
+                                                         process_sandbox):
+    """A correct submission is graded without reading the variants file; a wrong one reads
+    it (to name the mistake), and a corrupt file then fails its grading with the reason."""
+    from grader.assignments.variants import variant_files
+
+    from .conftest import run_grade
+
+    copy = tmp_path / "fc-optim"
+    shutil.copytree(fc_optim.root, copy)
+    shutil.copytree(fc_optim.reference, copy / "reference")
+    a = load_assignment(copy, settings)
+    assert load_fixtures(a).variants["adam_no_bias_correction"]
+    index = json.loads((copy / "fixtures/index.json").read_text())
+    victim = copy / "fixtures" / index["files"]["variants"]
+    victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
+    fx = load_fixtures(a)
+    with pytest.raises(FixtureError, match=f"fixture file {victim.name} does not match its "
+                                           "recorded hash; run `grader fixtures build "
+                                           "fc-optim`"):
+        fx.variants  # noqa: B018
+    right = run_grade(a, a.reference_files(), process_sandbox, settings)
+    assert right.status == "graded" and right.score == a.manifest.max_score
+    variant = next(v for v in a.manifest.variants if v.id == "adam_no_bias_correction")
+    wrong = run_grade(a, variant_files(a, variant), process_sandbox, settings)
+    assert wrong.status == "failed" and wrong.score == 0.0
+    assert f"fixture file {victim.name} does not match its recorded hash" in wrong.failure
+
+
 N, D = 4, 5
 NOTEBOOK = {
     # (todo, output): (printed expected array, printed rel_error)
