@@ -8,7 +8,11 @@ clock on the whole process tree. Driving and scoring happen outside.
 
 from __future__ import annotations
 
+import base64
+import functools
+import importlib.util
 import json
+import marshal
 import struct
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -30,10 +34,32 @@ def harness_sources() -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(pkg.glob("*.py"))}
 
 
+def harness_bytecode(sources: dict[str, str]) -> dict[str, bytes]:
+    """Each harness file compiled by this interpreter, as the content of an unchecked
+    hash-based ``.pyc`` (PEP 552: magic, flags 0b01, the source's hash, the marshalled
+    code). The bootstrap writes them beside the sources only if its interpreter has the same
+    magic number (any 3.11 for a 3.11 grader), so the harness is not compiled again in
+    every sandbox (about 40 ms of CPU per grading here); otherwise it compiles as before."""
+    out = {}
+    for name, text in sources.items():
+        data = text.encode("utf-8")
+        code = compile(data, name, "exec", dont_inherit=True)
+        out[name] = (importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little")
+                     + importlib.util.source_hash(data) + marshal.dumps(code))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
 def bootstrap_prefix() -> bytes:
-    """Bytes the bootstrap reads first: the harness sources (then frames follow)."""
-    files = json.dumps(harness_sources()).encode()
-    return struct.pack("!I", len(files)) + files
+    """Bytes the bootstrap reads first: the harness sources and their bytecode (then frames
+    follow). Built once per process: the harness does not change while the grader runs."""
+    sources = harness_sources()
+    compiled = harness_bytecode(sources)
+    bundle = json.dumps({"files": sources, "pyc": {
+        "magic": importlib.util.MAGIC_NUMBER.hex(),
+        "files": {n: base64.b64encode(b).decode("ascii") for n, b in compiled.items()}}})
+    data = bundle.encode()
+    return struct.pack("!I", len(data)) + data
 
 
 class Sandbox(ABC):
