@@ -1,14 +1,15 @@
 """Grading, end to end: submission in, per-TODO scores and feedback out.
 
 ``grade`` opens a session in the sandbox with the submission's files (the zygote imports them
-once), then drives every case from trusted code, one fresh child per case: the driver sends
-the case's inputs to the student's functions when it runs them and collects what they
-return; the expected side (fixtures, finite differences, losses) is computed outside. Cases
-run visible checks first, then hidden ones, and within each, blocks before the composites
-that call them (``plan``), so nothing a child could keep from an earlier case helps a later
-one. Scoring happens outside too. Every call ends with a result: if the sandbox or the grader
-itself breaks, the result says "grading failed" with score 0 and keeps the traceback for
-instructors.
+once), then drives every case from trusted code, one fresh child per TODO (reset between its
+cases): the driver sends the case's inputs to the student's functions when it runs them and
+collects what they return; the expected side (fixtures, finite differences, losses) is
+computed outside. Cases run TODO by TODO, blocks before the composites that call them, and in
+each TODO its visible checks before its hidden ones (``plan``), so nothing a child could keep
+from an earlier case helps a later one: a composite's block answers come after every check of
+those blocks. Scoring happens outside too. Every call ends with a result: if the sandbox or
+the grader itself breaks, the result says "grading failed" with score 0 and keeps the
+traceback for instructors.
 """
 
 from __future__ import annotations
@@ -66,9 +67,10 @@ class SubmissionRun:
 
 def plan(manifest: Manifest, cases: dict[str, list[dict]], todo_ids: list[str] | None = None,
          order: list[str] | None = None) -> list[PlannedCase]:
-    """The order cases run in: visible checks first, then the others; in each phase TODOs
-    come after the TODOs their checks use as blocks (and after ``order``'s constraints: the
-    fixtures' order, where one check's expected output is another's input)."""
+    """The order cases run in: TODO by TODO, each after the TODOs its checks use as blocks,
+    and in each TODO its visible checks, then the others (so that a TODO's cases can share
+    one child); ``order`` (the fixtures' order, where one check's expected output is
+    another's input) overrides this where it says so."""
     todos = {t.id: t for t in manifest.todos}
     deps: dict[str, set[str]] = {t.id: set() for t in manifest.todos}
     for t in manifest.todos:
@@ -93,7 +95,7 @@ def plan(manifest: Manifest, cases: dict[str, list[dict]], todo_ids: list[str] |
         pos = {g: i for i, g in enumerate(order)}
         groups.sort(key=lambda g: (pos.get(f"{g[0].id}/{g[1].id}", len(pos)), rank[g[0].id]))
     else:
-        groups.sort(key=lambda g: (g[1].visibility != "visible", rank[g[0].id]))
+        groups.sort(key=lambda g: (rank[g[0].id], g[1].visibility != "visible"))
     out = []
     for todo, check in groups:
         if todo_ids is not None and todo.id not in todo_ids:
@@ -150,7 +152,7 @@ def run_submission(assignment: Assignment, files: dict[str, bytes], sandbox: San
     try:
         planned = plan(m, fixtures_cases, todo_ids, order)
         run.imports = session.open(session_payload(assignment, files, settings))
-        last_group: tuple | None = None
+        last_group: str | None = None
         for n, pc in enumerate(planned):
             why = undefined_target(run.imports, pc.todo)
             if why is not None:
@@ -176,10 +178,10 @@ def run_submission(assignment: Assignment, files: dict[str, bytes], sandbox: San
             # ends costs one full limit, not one per check
             seconds = AFTER_TIMEOUT_SECONDS if timeouts.get(pc.todo.id) else None
             case = fixtures_cases[f"{pc.todo.id}/{pc.check.id}"][pc.index]
-            # a TODO's cases of one phase (visible, hidden) share a child, reset in between
-            group = (pc.todo.id, pc.check.visibility == "visible")
+            # a TODO's cases share a child, reset in between
+            group = pc.todo.id
             nxt = planned[n + 1] if n + 1 < len(planned) else None
-            keep = nxt is not None and (nxt.todo.id, nxt.check.visibility == "visible") == group
+            keep = nxt is not None and nxt.todo.id == group
             outcome = host.run_case(session, pc.todo, pc.check, case["inputs"],
                                     case.get("meta") or {}, seconds, pc.key,
                                     reuse=group == last_group, keep=keep)

@@ -137,8 +137,9 @@ def audit_leaks(assignment: Assignment, cases: dict[str, list[dict]], expected: 
 
 
 def order_checks(assignment: Assignment, shared: list[SharedValue]) -> list[str]:
-    """The order of the ``todo/check`` groups: the engine's default (visible first, blocks
-    before composites), changed only where a visible producer must run before a consumer."""
+    """The order of the ``todo/check`` groups: the engine's default (TODO by TODO, blocks
+    before composites, visible checks first in each), changed only where a visible producer
+    must run before a consumer."""
     from ..engine import plan
 
     m = assignment.manifest

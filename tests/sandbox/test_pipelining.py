@@ -527,7 +527,7 @@ def same(a: Any, b: Any) -> bool:
 
 def test_shared_children_give_what_a_child_per_case_gives(fc_optim, settings,
                                                           process_sandbox):
-    """The engine's run (a TODO's cases of one phase share a child, through pipelined
+    """The engine's run (a TODO's cases share a child, through pipelined
     boundaries) against each case in a child of its own, in the same kind of session."""
     from grader.assignments.fixtures import load_fixtures
     from grader.engine import host_for, plan, run_submission
