@@ -168,56 +168,78 @@ def type_name(value: object) -> str:
 
 
 # --- encoding ----------------------------------------------------------------------------
+#
+# The recursion dispatches on the exact type through a table (a subclass never matches: it
+# takes the slow path at the end). The size limit counts strings, bytes and array buffers as
+# they come (they are what can be large) and the whole encoding at the end; the item limit
+# bounds the small nodes.
+
+_SHAPE = [struct.Struct(f"<{n + 1}Q") for n in range(MAX_NDIM + 1)]
+_DTYPE_CODES: dict[np.dtype, bytes] = {}
+_i64, _f64, _u32 = _I64.pack, _F64.pack, _U32.pack
+
+
+def _dtype_code(dt: np.dtype) -> bytes:
+    code = _DTYPE_CODES.get(dt)
+    if code is None:
+        code = dt.str.encode()
+        code = bytes([len(code)]) + code
+        if len(_DTYPE_CODES) < 64:
+            _DTYPE_CODES[dt] = code
+    return code
 
 
 class _Encoder:
     """Encodes one value. ``describer(obj)`` (describe mode) turns a foreign object into an
     ``ObjDesc``/``MethodDesc``/``FuncDesc`` or returns None (then it is ``Unsupported``)."""
 
+    __slots__ = ("parts", "put", "total", "items", "max_bytes", "describer")
+
     def __init__(self, max_bytes: int, describer: Any = None) -> None:
         self.parts: list[bytes] = []
+        self.put = self.parts.append
         self.total = 0
         self.items = 0
         self.max_bytes = max_bytes
         self.describer = describer
 
-    def _put(self, data: bytes) -> None:
-        self.total += len(data)
+    def grow(self, n: int) -> None:
+        self.total += n
         if self.total > self.max_bytes:
             raise CodecError(f"value is larger than {self.max_bytes} bytes")
-        self.parts.append(data)
 
-    def _str(self, tag: bytes, text: str) -> None:
-        data = text.encode("utf-8", "surrogatepass")
-        if len(data) > MAX_STR:
+    def text(self, tag: bytes, s: str) -> None:
+        data = s.encode("utf-8", "surrogatepass")
+        n = len(data)
+        if n > MAX_STR:
             raise CodecError("string too long")
-        self._put(tag + _U32.pack(len(data)))
-        self._put(data)
+        self.grow(n)
+        self.put(tag + _u32(n) + data)
 
-    def _unsupported(self, tname: str, detail: str) -> None:
-        self._put(b"u")
-        self._str(b"", tname[:200])
-        self._str(b"", detail[:200])
+    def unsupported(self, tname: str, detail: str) -> None:
+        self.put(b"u")
+        self.text(b"", tname[:200])
+        self.text(b"", detail[:200])
 
-    def array(self, value: np.ndarray, scalar: bool = False) -> None:
-        if type(value) is not np.ndarray:
+    def array(self, v: np.ndarray, scalar: bool = False) -> None:
+        if type(v) is not np.ndarray:
             # A subclass may override arithmetic or comparison; it never crosses over.
-            self._unsupported(type_name(value), "ndarray subclass")
+            self.unsupported(type_name(v), "ndarray subclass")
             return
-        dt = value.dtype
+        dt = v.dtype
         if dt.kind not in ALLOWED_KINDS or dt.fields is not None:
-            self._unsupported("numpy.ndarray", f"dtype {dt}")
+            self.unsupported("numpy.ndarray", f"dtype {dt}")
             return
         if dt.byteorder == ">":
-            value = value.astype(dt.newbyteorder("<"))
-            dt = value.dtype
-        data = value.tobytes(order="C")
-        code = dt.str.encode()
-        head = [b"S" if scalar else b"a", bytes([len(code)]), code, bytes([value.ndim])]
-        head += [_U64.pack(int(s)) for s in value.shape]
-        head.append(_U64.pack(len(data)))
-        self._put(b"".join(head))
-        self._put(data)
+            v = v.astype(dt.newbyteorder("<"))
+            dt = v.dtype
+        data = v.tobytes(order="C")
+        self.grow(len(data))
+        n = v.ndim
+        shape = _SHAPE[n] if n <= MAX_NDIM else struct.Struct(f"<{n + 1}Q")
+        self.put((b"S" if scalar else b"a") + _dtype_code(dt) + bytes((n,))
+                 + shape.pack(*v.shape, len(data)))
+        self.put(data)
 
     def encode(self, value: Any, depth: int = 0) -> None:
         self.items += 1
@@ -225,69 +247,95 @@ class _Encoder:
             raise CodecError(f"value has more than {MAX_ITEMS} items")
         if depth > MAX_DEPTH:
             raise CodecError(f"value is nested deeper than {MAX_DEPTH} levels")
-        t = type(value)
-        if value is None:
-            self._put(b"N")
-        elif value is True:
-            self._put(b"T")
-        elif value is False:
-            self._put(b"F")
-        elif t is int:
-            if _I64_MIN <= value <= _I64_MAX:
-                self._put(b"i" + _I64.pack(value))
-            else:
-                self._put(b"f" + _F64.pack(float(value)))
-        elif t is float:
-            self._put(b"f" + _F64.pack(value))
-        elif t is str:
-            self._str(b"s", value)
-        elif t is bytes:
-            self._put(b"b" + _U32.pack(len(value)))
-            self._put(value)
-        elif t is list or t is tuple:
-            self._put((b"l" if t is list else b"t") + _U32.pack(len(value)))
-            for v in value:
-                self.encode(v, depth + 1)
-        elif t is dict:
-            self._put(b"d" + _U32.pack(len(value)))
-            for k, v in value.items():
-                if type(k) is not str:
-                    k = f"<{type_name(k)} key {k!r:.40}>"
-                self._str(b"", k)
-                self.encode(v, depth + 1)
+        h = _ENCODERS.get(type(value))
+        if h is not None:
+            h(self, value, depth)
         elif isinstance(value, np.ndarray):
             self.array(value)
         elif isinstance(value, np.generic):
             if value.dtype.kind in ALLOWED_KINDS:
                 self.array(np.asarray(value), scalar=True)
             else:
-                self._unsupported(type_name(value), f"dtype {value.dtype}")
-        elif t is Unsupported:
-            self._unsupported(value.type_name, value.detail)
-        elif t is Ref:
-            self._put(b"r" + _U32.pack(value.id))
-        elif t is Spec:
-            self._put(b"p")
-            self._str(b"", value.spec)
-            self._str(b"", value.domain)
-        elif t is ObjDesc:
-            self._put(b"o")
-            self._str(b"", value.cls)
-            self.encode(value.state, depth + 1)
-        elif t is MethodDesc:
-            self._put(b"m")
-            self._str(b"", value.name)
-            self.encode(value.obj, depth + 1)
-        elif t is FuncDesc:
-            self._put(b"c")
-            self._str(b"", value.spec)
+                self.unsupported(type_name(value), f"dtype {value.dtype}")
         else:
             desc = self.describer(value) if self.describer is not None else None
             if desc is not None:
                 self.encode(desc, depth)
             else:
                 # Subclasses of builtins (a float with a lying __eq__, say) are refused.
-                self._unsupported(type_name(value), "")
+                self.unsupported(type_name(value), "")
+
+
+def _enc_int(e: _Encoder, v: int, depth: int) -> None:
+    e.put(b"i" + _i64(v) if _I64_MIN <= v <= _I64_MAX else b"f" + _f64(float(v)))
+
+
+def _enc_seq(e: _Encoder, v: list | tuple, depth: int) -> None:
+    e.put((b"l" if type(v) is list else b"t") + _u32(len(v)))
+    enc = e.encode
+    depth += 1
+    for x in v:
+        enc(x, depth)
+
+
+def _enc_dict(e: _Encoder, v: dict, depth: int) -> None:
+    put, enc, grow = e.put, e.encode, e.grow
+    put(b"d" + _u32(len(v)))
+    depth += 1
+    for k, x in v.items():
+        if type(k) is not str:
+            k = f"<{type_name(k)} key {k!r:.40}>"
+        key = k.encode("utf-8", "surrogatepass")
+        n = len(key)
+        if n > MAX_STR:
+            raise CodecError("string too long")
+        grow(n)
+        put(_u32(n) + key)
+        enc(x, depth)
+
+
+def _enc_bytes(e: _Encoder, v: bytes, depth: int) -> None:
+    e.grow(len(v))
+    e.put(b"b" + _u32(len(v)))
+    e.put(v)
+
+
+def _enc_spec(e: _Encoder, v: Spec, depth: int) -> None:
+    e.put(b"p")
+    e.text(b"", v.spec)
+    e.text(b"", v.domain)
+
+
+def _enc_obj(e: _Encoder, v: ObjDesc, depth: int) -> None:
+    e.put(b"o")
+    e.text(b"", v.cls)
+    e.encode(v.state, depth + 1)
+
+
+def _enc_method(e: _Encoder, v: MethodDesc, depth: int) -> None:
+    e.put(b"m")
+    e.text(b"", v.name)
+    e.encode(v.obj, depth + 1)
+
+
+_ENCODERS: dict[type, Any] = {
+    float: lambda e, v, d: e.put(b"f" + _f64(v)),
+    int: _enc_int,
+    str: lambda e, v, d: e.text(b"s", v),
+    list: _enc_seq,
+    tuple: _enc_seq,
+    dict: _enc_dict,
+    np.ndarray: lambda e, v, d: e.array(v),
+    type(None): lambda e, v, d: e.put(b"N"),
+    bool: lambda e, v, d: e.put(b"T" if v else b"F"),
+    bytes: _enc_bytes,
+    Unsupported: lambda e, v, d: e.unsupported(v.type_name, v.detail),
+    Ref: lambda e, v, d: e.put(b"r" + _u32(v.id)),
+    Spec: _enc_spec,
+    ObjDesc: _enc_obj,
+    MethodDesc: _enc_method,
+    FuncDesc: lambda e, v, d: e.text(b"c", v.spec),
+}
 
 
 def encode(value: Any, max_bytes: int = 1 << 30, describer: Any = None) -> bytes:
@@ -300,7 +348,10 @@ def encode(value: Any, max_bytes: int = 1 << 30, describer: Any = None) -> bytes
     """
     enc = _Encoder(max_bytes, describer)
     enc.encode(value)
-    return b"".join(enc.parts)
+    out = b"".join(enc.parts)
+    if len(out) > max_bytes:
+        raise CodecError(f"value is larger than {max_bytes} bytes")
+    return out
 
 
 # --- decoding ----------------------------------------------------------------------------
@@ -325,6 +376,8 @@ def _dtype(code: bytes) -> np.dtype:
 
 
 class _Decoder:
+    __slots__ = ("data", "n", "pos", "items")
+
     def __init__(self, data: bytes | memoryview) -> None:
         self.data = bytes(data)
         self.n = len(self.data)
@@ -339,13 +392,20 @@ class _Decoder:
         return pos
 
     def _u32(self) -> int:
-        return _U32.unpack_from(self.data, self._need(4))[0]
+        pos = self.pos
+        if pos + 4 > self.n:
+            raise CodecError("value is truncated")
+        self.pos = pos + 4
+        return _U32.unpack_from(self.data, pos)[0]
 
     def _str(self) -> str:
         k = self._u32()
         if k > MAX_STR:
             raise CodecError("string too long")
-        at = self._need(k)
+        at = self.pos
+        if at + k > self.n:
+            raise CodecError("value is truncated")
+        self.pos = at + k
         try:
             return self.data[at:at + k].decode("utf-8", "surrogatepass")
         except UnicodeDecodeError as exc:
@@ -366,7 +426,7 @@ class _Decoder:
         if ndim > MAX_NDIM or (scalar and ndim):
             raise CodecError("bad shape")
         at = self._need(8 * ndim + 8)
-        dims = struct.unpack_from(f"<{ndim + 1}Q", data, at)
+        dims = _SHAPE[ndim].unpack_from(data, at)
         shape, nbytes = dims[:-1], dims[-1]
         if any(s >= 2**40 for s in shape):
             raise CodecError("bad shape")
@@ -380,54 +440,106 @@ class _Decoder:
     def value(self, depth: int = 0) -> Any:
         if depth > MAX_DEPTH + 1:
             raise CodecError("value nested too deeply")
-        tag = self.data[self._need(1)]
-        if tag == 0x66:  # f
-            return _F64.unpack_from(self.data, self._need(8))[0]
-        if tag == 0x61 or tag == 0x53:  # a, S
-            return self._array(tag == 0x53)
-        if tag == 0x64:  # d
-            k = self._count(self._u32())
-            result: dict[str, Any] = {}
-            for _ in range(k):
-                key = self._str()
-                result[key] = self.value(depth + 1)
-            return result
-        if tag == 0x69:  # i
-            return _I64.unpack_from(self.data, self._need(8))[0]
-        if tag == 0x4E:  # N
-            return None
-        if tag == 0x54:  # T
-            return True
-        if tag == 0x46:  # F
-            return False
-        if tag == 0x73:  # s
-            return self._str()
-        if tag == 0x6C or tag == 0x74:  # l, t
-            k = self._count(self._u32())
-            out = [self.value(depth + 1) for _ in range(k)]
-            return out if tag == 0x6C else tuple(out)
-        if tag == 0x62:  # b
-            k = self._u32()
-            at = self._need(k)
-            return self.data[at:at + k]
-        if tag == 0x75:  # u
-            return Unsupported(self._str()[:200], self._str()[:200])
-        if tag == 0x72:  # r
-            return Ref(self._u32())
-        if tag == 0x70:  # p
-            return Spec(self._str(), self._str())
-        if tag == 0x6F:  # o
-            cls = self._str()
-            state = self.value(depth + 1)
-            if not isinstance(state, dict):
-                raise CodecError("object state is not a dict")
-            return ObjDesc(cls, state)
-        if tag == 0x6D:  # m
-            name = self._str()
-            return MethodDesc(self.value(depth + 1), name)
-        if tag == 0x63:  # c
-            return FuncDesc(self._str())
-        raise CodecError(f"unknown node type {bytes([tag])!r}")
+        pos = self.pos
+        if pos >= self.n:
+            raise CodecError("value is truncated")
+        tag = self.data[pos]
+        if tag == 0x66:  # f: the commonest node, read here
+            if pos + 9 > self.n:
+                raise CodecError("value is truncated")
+            self.pos = pos + 9
+            return _F64.unpack_from(self.data, pos + 1)[0]
+        self.pos = pos + 1
+        h = _DECODERS[tag]
+        if h is None:
+            raise CodecError(f"unknown node type {self.data[pos:pos + 1]!r}")
+        return h(self, depth)
+
+
+def _dec_fixed(unpack: Any) -> Any:
+    def dec(d: _Decoder, depth: int) -> Any:
+        pos = d.pos
+        if pos + 8 > d.n:
+            raise CodecError("value is truncated")
+        d.pos = pos + 8
+        return unpack(d.data, pos)[0]
+    return dec
+
+
+def _dec_dict(d: _Decoder, depth: int) -> dict[str, Any]:
+    k = d._count(d._u32())
+    result: dict[str, Any] = {}
+    data, n, value, u32 = d.data, d.n, d.value, _U32.unpack_from
+    depth += 1
+    for _ in range(k):
+        # the key, as ``_str`` reads it (inlined: dicts are most of what crosses)
+        pos = d.pos
+        if pos + 4 > n:
+            raise CodecError("value is truncated")
+        size = u32(data, pos)[0]
+        if size > MAX_STR:
+            raise CodecError("string too long")
+        pos += 4
+        end = pos + size
+        if end > n:
+            raise CodecError("value is truncated")
+        try:
+            name = data[pos:end].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError as exc:
+            raise CodecError("string is not UTF-8") from exc
+        d.pos = end
+        result[name] = value(depth)
+    return result
+
+
+def _dec_list(d: _Decoder, depth: int) -> list:
+    k = d._count(d._u32())
+    value = d.value
+    depth += 1
+    return [value(depth) for _ in range(k)]
+
+
+def _dec_bytes(d: _Decoder, depth: int) -> bytes:
+    k = d._u32()
+    at = d._need(k)
+    return d.data[at:at + k]
+
+
+def _dec_obj(d: _Decoder, depth: int) -> ObjDesc:
+    cls = d._str()
+    state = d.value(depth + 1)
+    if not isinstance(state, dict):
+        raise CodecError("object state is not a dict")
+    return ObjDesc(cls, state)
+
+
+def _dec_method(d: _Decoder, depth: int) -> MethodDesc:
+    name = d._str()
+    return MethodDesc(d.value(depth + 1), name)
+
+
+_DECODERS: list[Any] = [None] * 256
+for _tag, _dec in {
+    b"f": _dec_fixed(_F64.unpack_from),
+    b"a": lambda d, depth: d._array(False),
+    b"S": lambda d, depth: d._array(True),
+    b"d": _dec_dict,
+    b"i": _dec_fixed(_I64.unpack_from),
+    b"N": lambda d, depth: None,
+    b"T": lambda d, depth: True,
+    b"F": lambda d, depth: False,
+    b"s": lambda d, depth: d._str(),
+    b"l": _dec_list,
+    b"t": lambda d, depth: tuple(_dec_list(d, depth)),
+    b"b": _dec_bytes,
+    b"u": lambda d, depth: Unsupported(d._str()[:200], d._str()[:200]),
+    b"r": lambda d, depth: Ref(d._u32()),
+    b"p": lambda d, depth: Spec(d._str(), d._str()),
+    b"o": _dec_obj,
+    b"m": _dec_method,
+    b"c": lambda d, depth: FuncDesc(d._str()),
+}.items():
+    _DECODERS[_tag[0]] = _dec
 
 
 def decode(data: bytes | memoryview) -> Any:
