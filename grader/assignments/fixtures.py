@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import time
 import zipfile
 from collections.abc import Callable
@@ -118,9 +119,36 @@ def _to_npz(values: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+#: The header ``np.save`` writes for the 1-D uint8 arrays of ``_to_npz`` (padded with spaces).
+_NPY_U8 = re.compile(rb"\{'descr': '\|u1', 'fortran_order': False, 'shape': \((\d+),\), \} *\n")
+
+
+def _npy_u8_payload(raw: bytes) -> bytes | None:
+    """The data of ``.npy`` file ``raw`` if it is a 1-D uint8 array as ``_to_npz`` writes
+    them (format 1.0-3.0), else None. Read without numpy's header parser, which evaluates
+    each header as a Python literal (half the time of reading fc-optim's fixtures)."""
+    if raw[:6] != b"\x93NUMPY" or len(raw) < 10 or raw[6] not in (1, 2, 3):
+        return None
+    size = 2 if raw[6] == 1 else 4
+    start = 8 + size
+    end = start + int.from_bytes(raw[8:start], "little")
+    m = _NPY_U8.fullmatch(raw, start, end)
+    if m is None or int(m.group(1)) != len(raw) - end:
+        return None
+    return raw[end:]
+
+
 def _from_npz(data: bytes) -> dict[str, Any]:
-    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-        return {name: decode(npz[name].tobytes()) for name in npz.files}
+    out: dict[str, Any] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            raw = zf.read(info)
+            payload = _npy_u8_payload(raw)
+            if payload is None:  # written some other way: numpy reads it
+                payload = np.lib.format.read_array(io.BytesIO(raw),
+                                                   allow_pickle=False).tobytes()
+            out[info.filename.removesuffix(".npy")] = decode(payload)
+    return out
 
 
 def _write(dirpath: Path, role: str, data: bytes) -> tuple[str, str]:
