@@ -29,3 +29,7 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# Byte-compile the grader as a regular (non-editable) install does: every `grader grade`
+# then imports it, and hands the sandbox its harness, without compiling (files edited later
+# are compiled on import as usual).
+.venv/bin/python -m compileall -q grader >/dev/null
