@@ -113,22 +113,24 @@ def node_at(value: Any, path: Path) -> tuple[bool, Any, str]:
     """Look ``path`` up in ``value``; returns ``(found, node, why_not)``."""
     node = value
     for depth, key in enumerate(path):
-        here = render_path(path[:depth]) if depth else "the outputs"
         if isinstance(key, int):
+            if isinstance(node, (list, tuple)) and key < len(node):
+                node = node[key]
+                continue
+            here = render_path(path[:depth]) if depth else "the outputs"
             if not isinstance(node, (list, tuple)):
                 return False, None, f"{here} is {_kind(node)}, not a list/tuple"
-            if key >= len(node):
-                return False, None, f"{here} has {len(node)} item(s); item {key} is missing"
+            return False, None, f"{here} has {len(node)} item(s); item {key} is missing"
+        if isinstance(node, dict) and key in node:
             node = node[key]
-        else:
-            if node is None:
-                return False, None, f"{here} is None (expected a dict with key {key!r})"
-            if not isinstance(node, dict):
-                return False, None, f"{here} is {_kind(node)}, not a dict"
-            if key not in node:
-                keys = ", ".join(repr(k) for k in list(node)[:8]) or "no keys"
-                return False, None, f"{here} has no key {key!r} (it has {keys})"
-            node = node[key]
+            continue
+        here = render_path(path[:depth]) if depth else "the outputs"
+        if node is None:
+            return False, None, f"{here} is None (expected a dict with key {key!r})"
+        if not isinstance(node, dict):
+            return False, None, f"{here} is {_kind(node)}, not a dict"
+        keys = ", ".join(repr(k) for k in list(node)[:8]) or "no keys"
+        return False, None, f"{here} has no key {key!r} (it has {keys})"
     return True, node, ""
 
 
@@ -250,15 +252,15 @@ def compare_close(got: Any, exp: Any, tol: float, label: str,
             kink_used = int((inside & (elem > tol)).sum())
             elem = np.where(inside, 0.0, elem)
     err = float(np.max(elem)) if elem.size else 0.0
-    wrong = int((elem > tol).sum())
-    flat = int(np.argmax(elem)) if elem.size else 0
-    idx = [int(i) for i in np.unravel_index(flat, elem.shape)] if elem.ndim else []
-    if err <= tol:
+    if err <= tol:  # nothing is off: no need to find where
         res = OutputCheck(label, True, "pass", f"{label} matches (rel_error {err:.1e})",
                           rel_error=err, total_elements=total, wrong_elements=0)
         if kink_used:
             res.extra["kink"] = kink_used
         return res
+    wrong = int((elem > tol).sum())
+    flat = int(np.argmax(elem)) if elem.size else 0
+    idx = [int(i) for i in np.unravel_index(flat, elem.shape)] if elem.ndim else []
     where = f", worst at index {idx}" if idx else ""
     spread = f"; {wrong} of {total} elements are off" if total > 1 else ""
     got_v = gf[tuple(idx)] if idx else gf[()]
