@@ -72,6 +72,8 @@ from .zygote import CMD
 MAX_ZYGOTE_STARTS = 6
 #: A check's child with less private memory than this is reaped while the next check runs.
 REAP_LATER_BYTES = 64 << 20
+#: Bytes asked of a pipe or socket per read; a shorter read means it was drained.
+READ_BYTES = 1 << 18
 
 
 def set_not_dumpable() -> None:
@@ -98,20 +100,28 @@ def _pids() -> list[int]:
         try:
             if os.stat(f"/proc/{p}").st_uid != me:
                 continue
-            with open(f"/proc/{p}/stat") as fh:
-                if fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                    continue
+            if _proc_file(p, "stat").rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                continue
         except (OSError, IndexError):
             continue
         out.append(int(p))
     return out
 
 
+def _proc_file(pid: int | str, name: str) -> str:
+    """``/proc/<pid>/<name>``, read with plain system calls (no buffered text file: these
+    are read at every check's end)."""
+    fd = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return os.read(fd, 1 << 16).decode("ascii", "replace")
+    finally:
+        os.close(fd)
+
+
 def _alive(pid: int) -> bool:
     """Whether process ``pid`` runs (not a zombie)."""
     try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        return _proc_file(pid, "stat").rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
 
@@ -120,8 +130,8 @@ def _spare_fit(pid: int) -> bool:
     """Whether spare child ``pid`` may serve a check: it runs or sleeps (not stopped, not a
     zombie) and no signal is pending (it blocks them all until its check begins)."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
-            fields = dict(line.split(":", 1) for line in fh.read().splitlines() if ":" in line)
+        fields = dict(line.split(":", 1) for line in _proc_file(pid, "status").splitlines()
+                      if ":" in line)
         return (fields["State"].strip()[:1] in ("S", "R")
                 and int(fields["SigPnd"], 16) == 0 and int(fields["ShdPnd"], 16) == 0)
     except (OSError, KeyError, ValueError):
@@ -131,8 +141,7 @@ def _spare_fit(pid: int) -> bool:
 def _private_bytes(pid: int) -> int:
     """Resident memory of process ``pid`` not shared with others (``/proc/<pid>/statm``)."""
     try:
-        with open(f"/proc/{pid}/statm") as fh:
-            fields = fh.read().split()
+        fields = _proc_file(pid, "statm").split()
         return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, IndexError, ValueError):
         return 1 << 62
@@ -786,12 +795,14 @@ class Supervisor:
         once its stream ended."""
         while True:
             try:
-                chunk = os.read(self.in_fd, 1 << 18)
+                chunk = os.read(self.in_fd, READ_BYTES)
             except BlockingIOError:
                 break
             if not chunk:
                 return False
             self.reader.feed(chunk)
+            if len(chunk) < READ_BYTES:
+                break  # drained: no read to learn that it would block (epoll says if not)
         while (raw := self.reader.next_raw()) is not None:
             self.backlog.append(raw)
         self._process_backlog()
@@ -882,7 +893,7 @@ class Supervisor:
         try:
             while True:
                 try:
-                    chunk = os.read(check.res_r, 1 << 18)
+                    chunk = os.read(check.res_r, READ_BYTES)
                 except BlockingIOError:
                     break
                 except OSError:
@@ -894,8 +905,8 @@ class Supervisor:
                     return
                 check.reader.feed(chunk)
                 self._flush_frames(check)
-                if self.check is not check:
-                    return
+                if self.check is not check or len(chunk) < READ_BYTES:
+                    return  # drained (an end of the pipe is seen at the next wake-up)
         except ProtocolError as exc:
             text = str(exc)
             if "over the limit" in text:
