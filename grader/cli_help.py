@@ -7,8 +7,12 @@ no type. The exit codes (``exit_codes.py``) are listed in each command's help (`
 
 from __future__ import annotations
 
-import click
+from typing import TYPE_CHECKING
+
 from typer.core import TyperOption
+
+if TYPE_CHECKING:  # the real click is not otherwise imported by the CLI (typer carries its own)
+    import click
 
 from .exit_codes import EXIT_BELOW, EXIT_OK, EXIT_PENDING, EXIT_REFUSED, EXIT_UNREACHABLE
 
