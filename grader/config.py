@@ -85,8 +85,9 @@ class Settings(BaseSettings):
                           "the data folder).")
     host: str = Field("127.0.0.1", description="Address the service listens on.")
     port: int = Field(8000, description="TCP port the service listens on.")
-    workers: int = Field(2, ge=0, description="Gradings run at once by the in-process worker "
-                                              "pool (0: accept submissions, grade none).")
+    workers: int = Field(2, ge=0, description="Gradings run at once by the server's worker "
+                                              "processes (embedded queue; 0: accept "
+                                              "submissions, grade none).")
     queue_poll_seconds: float = Field(
         1.0, description="Seconds an idle worker waits before looking at the queue again "
                          "(a new submission wakes it at once).")

@@ -58,10 +58,13 @@ class JobRunner:
         self.bundles = settings.service_dir / "bundles"
         self._cache: dict[tuple[int, str], tuple[LoadedAssignment, Fixtures]] = {}
         self._lock = threading.Lock()
+        #: Makes the claim token of each job this runner takes (a worker process of the
+        #: embedded pool records it, for the server to re-queue the job if the process dies).
+        self.new_claim: Callable[[], str] = job_rows.new_claim
 
     def run_next(self, sandbox: Sandbox) -> bool:
         """Claim the next queued job (interactive first) and run it; False if none."""
-        claim = job_rows.new_claim()
+        claim = self.new_claim()
         with self.store.write() as s:
             job = job_rows.claim_next(s, claim, self.worker)
             job_id = job.id if job else None
@@ -82,7 +85,7 @@ class JobRunner:
         yet); a message whose turn finds nothing queued (a duplicate, a redelivery for a
         graded job) takes over job ``job_id`` if its lease expired (its worker died), else
         does nothing."""
-        claim = job_rows.new_claim()
+        claim = self.new_claim()
         stale = utcnow() - timedelta(seconds=self.settings.job_lease_seconds)
         with self.store.write() as s:
             job = job_rows.claim_turn(s, job_id, claim, self.worker, stale_before=stale)

@@ -18,6 +18,7 @@ import logging
 import shutil
 import tempfile
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,10 +62,12 @@ class ValidationRunner:
         self.store = store
         self.settings = settings
         self.worker = worker
+        #: Makes the claim token of each validation taken (see ``JobRunner.new_claim``).
+        self.new_claim: Callable[[], str] = new_claim
 
     def run_next(self, sandbox: Sandbox) -> bool:
         """Claim the oldest queued validation and run it; False if none."""
-        claim = new_claim()
+        claim = self.new_claim()
         with self.store.write() as s:
             row = rows.claim_next(s, claim, self.worker)
             vid = row.id if row else None
@@ -76,7 +79,7 @@ class ValidationRunner:
     def run_id(self, vid: int, sandbox: Sandbox) -> bool:
         """Claim validation ``vid`` and run it (a broker message); False if it is done or
         held under a live lease."""
-        claim = new_claim()
+        claim = self.new_claim()
         stale = utcnow() - timedelta(seconds=self.settings.job_lease_seconds)
         with self.store.write() as s:
             if rows.claim_validation(s, vid, claim, self.worker, stale_before=stale) is None:

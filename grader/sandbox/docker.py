@@ -683,6 +683,21 @@ class WarmPool:
 
 # --- the sandbox -------------------------------------------------------------------------
 
+
+def check_image(api: Any, settings: Settings) -> str:
+    """The runner image's name, checked to be built on the engine ``api``.
+
+    Raises:
+        ImageMissing: it is not built (or the harness changed since).
+    """
+    image = runner_image(settings)
+    if not image_present(api, image):
+        raise ImageMissing(f"the Docker sandbox's runner image {image} is not built "
+                           "(or the harness changed since); build it with `grader sandbox "
+                           "build`")
+    return image
+
+
 _live: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()
 
 
@@ -708,11 +723,7 @@ class DockerSandbox(Sandbox):
         """
         self.settings = settings
         self.api = engine()
-        self.image = runner_image(settings)
-        if not image_present(self.api, self.image):
-            raise ImageMissing(f"the Docker sandbox's runner image {self.image} is not built "
-                               "(or the harness changed since); build it with `grader sandbox "
-                               "build`")
+        self.image = check_image(self.api, settings)
         remove_stale(self.api)
         #: ``(container id, uid)`` of the containers jobs ran in, latest last.
         self.used: deque[tuple[str, int]] = deque(maxlen=1000)

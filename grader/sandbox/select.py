@@ -54,3 +54,25 @@ def make_sandbox(kind: str, settings: Settings, insecure: bool = False,
         if insecure:
             return BareRunner(settings)
         raise
+
+
+def planned_sandbox(kind: str, settings: Settings) -> str:
+    """The name of the sandbox ``make_sandbox(kind, settings)`` would make (``docker`` or
+    ``process``), found without making one: no container is started.
+
+    Raises:
+        SandboxError: as ``make_sandbox`` (ImageMissing: ``docker`` and its image is not built).
+    """
+    if kind == "docker" or (kind == "auto" and docker_available()):
+        from .docker import check_image, engine
+        from .images import ImageMissing
+
+        try:
+            check_image(engine(), settings)
+            return "docker"
+        except ImageMissing as exc:
+            if kind == "docker":
+                raise
+            logging.getLogger(__name__).warning(
+                "note: %s; using the process sandbox meanwhile", exc)
+    return make_sandbox("process" if kind == "auto" else kind, settings).name

@@ -109,7 +109,7 @@ def queue_report(svc: Services, inspect: bool = True) -> QueueReport:
                          alive=w.stopped_at is None and w.seen_at >= alive_after,
                          running_jobs=per_worker.get(w.name, 0)) for w in rows]
     desc = svc.queue.describe()
-    if svc.settings.queue == "embedded":  # the server's own threads are the workers
+    if svc.settings.queue == "embedded":  # the server's own worker processes
         name = f"embedded@{socket.gethostname()}"
         workers.append(WorkerOut(name=name, hostname=socket.gethostname(), pid=0,
                                  queues="interactive,bulk", concurrency=svc.settings.workers,

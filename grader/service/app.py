@@ -29,7 +29,6 @@ from ..store.errors import StoreError, TooMany
 from ..submission import SubmissionError, SubmissionTooLarge
 from ..telemetry.http import RequestContext
 from ..telemetry.metrics import app_registry
-from ..telemetry.sandbox_metrics import metered_sandbox
 from .apidocs import install_docs
 from .deps import Services
 from .lti import routes as lti_routes
@@ -76,7 +75,7 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
 
         queue = CeleryQueue(store, settings)
     else:
-        queue = WorkerPool(store, settings, lambda: metered_sandbox(settings.sandbox, settings))
+        queue = WorkerPool(store, settings)
     return Services(settings=settings, store=store, queue=queue, runner=queue.runner)
 
 

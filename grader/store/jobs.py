@@ -189,10 +189,14 @@ def _refresh(s: Session, submission_id: int) -> None:
     queue_score(s, sub, "graded")
 
 
-def requeue_running(s: Session) -> int:
+def requeue_running(s: Session, claim: str | None = None) -> int:
     """Put every running job back in the queue (at the start of the only server of a
-    database: whatever was running died with the previous process). Returns how many."""
-    ids = list(s.scalars(select(Job.id).where(Job.status == "running")))
+    database: whatever was running died with the previous process), or only the one held
+    under ``claim`` (its worker process died). Returns how many."""
+    running = select(Job.id).where(Job.status == "running")
+    if claim is not None:
+        running = running.where(Job.claim == claim)
+    ids = list(s.scalars(running))
     if not ids:
         return 0
     s.execute(update(Job).where(Job.id.in_(ids)).values(status="queued", claim=None))

@@ -112,10 +112,14 @@ def finish(s: Session, vid: int, claim: str, outcome: str, *, report: str = "",
     return res.rowcount == 1  # type: ignore[attr-defined]
 
 
-def requeue_running(s: Session) -> int:
+def requeue_running(s: Session, claim: str | None = None) -> int:
     """Put every running validation back in the queue (the embedded server's start: what
-    was running died with the previous process). Returns how many."""
-    res = s.execute(update(Validation).where(Validation.status == "running")
+    was running died with the previous process), or only the one held under ``claim`` (its
+    worker process died). Returns how many."""
+    running = update(Validation).where(Validation.status == "running")
+    if claim is not None:
+        running = running.where(Validation.claim == claim)
+    res = s.execute(running
                     .values(status="queued", claim=None, stage="waiting for a worker "
                             "(the previous one stopped)"))
     return res.rowcount or 0  # type: ignore[attr-defined]

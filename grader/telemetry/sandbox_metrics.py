@@ -11,6 +11,7 @@ is the engine's cost, not a student's wait). The bubblewrap sandbox starts insid
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Histogram
@@ -27,6 +28,11 @@ SANDBOX_START = Histogram(
 _timed_class: Any = None
 
 
+def observe_start(sandbox: str, seconds: float) -> None:
+    """Record one container start of ``sandbox`` in SANDBOX_START (this process's registry)."""
+    SANDBOX_START.labels(sandbox).observe(seconds)
+
+
 def _timed_docker() -> Any:
     """``DockerSandbox`` with ``start_box`` timed (made once, on first use)."""
     global _timed_class
@@ -34,20 +40,28 @@ def _timed_docker() -> Any:
         from ..sandbox.docker import DockerSandbox
 
         class TimedDockerSandbox(DockerSandbox):
-            """A Docker sandbox whose container starts are observed in SANDBOX_START."""
+            """A Docker sandbox whose container starts are given to ``observe``."""
+
+            def __init__(self, settings: Settings,
+                         observe: Callable[[str, float], None] = observe_start) -> None:
+                self.observe = observe  # before the warm pool's first start
+                super().__init__(settings)
 
             def start_box(self) -> Any:
                 t0 = time.monotonic()
                 box = super().start_box()
-                SANDBOX_START.labels(self.name).observe(time.monotonic() - t0)
+                self.observe(self.name, time.monotonic() - t0)
                 return box
 
         _timed_class = TimedDockerSandbox
     return _timed_class
 
 
-def metered_sandbox(kind: str, settings: Settings) -> Sandbox:
-    """The sandbox ``make_sandbox(kind, settings)`` makes, with its starts timed.
+def metered_sandbox(kind: str, settings: Settings,
+                    observe: Callable[[str, float], None] = observe_start) -> Sandbox:
+    """The sandbox ``make_sandbox(kind, settings)`` makes, with its starts timed and given
+    to ``observe(sandbox name, seconds)`` (by default recorded in this process's registry;
+    a worker process of the embedded pool sends them to the server).
 
     Raises:
         SandboxError: as ``make_sandbox``.
@@ -56,7 +70,7 @@ def metered_sandbox(kind: str, settings: Settings) -> Sandbox:
         from ..sandbox.images import ImageMissing
 
         try:
-            return _timed_docker()(settings)
+            return _timed_docker()(settings, observe)
         except ImageMissing:
             if kind == "docker":
                 raise
