@@ -19,7 +19,7 @@ from grader.sandbox import docker as docker_mod
 from grader.sandbox.docker import LABEL, OWNER_LABEL, Demux, DockerSandbox, docker_ping
 from grader.sandbox.images import ImageMissing, runner_context, runner_image
 from grader.sandbox.process import ProcessSandbox, live_processes
-from grader.sandbox.select import make_sandbox
+from grader.sandbox.select import make_sandbox, planned_sandbox
 
 from ..conftest import REPO, reference_with, run_grade, todo
 from .conftest import leftovers
@@ -364,3 +364,60 @@ def test_cli_without_an_engine_says_how_to_get_one(tmp_path):
     auto = subprocess.run([grader, "grade", "fc-optim", example, "--format", "json"],
                           capture_output=True, text=True, env=env)
     assert auto.returncode == 0 and json.loads(auto.stdout)["sandbox"] == "process"
+
+
+def test_planned_sandbox_starts_no_container(docker_sandbox, sandbox_settings, caplog):
+    """What the embedded server checks at its start, before its worker processes make their
+    sandboxes: the engine and the image, without starting a container."""
+    api = docker_sandbox.api
+    # the session's warm pool starts no more once it is full
+    assert wait_until(lambda: len(docker_sandbox.pool.ready_ids()) == 2, 60)
+    before = {c["Id"] for c in api.containers(all=True, filters={"label": LABEL})}
+    assert planned_sandbox("docker", sandbox_settings) == "docker"
+    assert planned_sandbox("auto", sandbox_settings) == "docker"
+    assert planned_sandbox("process", sandbox_settings) == "process"
+    missing = sandbox_settings.model_copy(update={"docker_image": "grader-runner:absent"})
+    with pytest.raises(ImageMissing, match=r"runner image grader-runner:absent is not built"):
+        planned_sandbox("docker", missing)
+    with caplog.at_level(logging.WARNING):
+        assert planned_sandbox("auto", missing) == "process"
+    assert "using the process sandbox meanwhile" in caplog.text
+    after = {c["Id"] for c in api.containers(all=True, filters={"label": LABEL})}
+    assert after <= before
+
+
+def test_embedded_server_grades_in_docker_worker_processes(docker_sandbox, tmp_path):
+    """``grader serve`` with the Docker sandbox: its worker processes grade in containers of
+    their own, their container starts reach the server's /metrics, and a stopped server
+    leaves neither a worker process nor a container behind."""
+    from tests.service.conftest import Api, Server, example_files
+    from tests.service.test_restart import alive, worker_processes
+
+    server = Server(tmp_path / "data", env={"GRADER_SANDBOX": "docker",
+                                            "GRADER_DOCKER_POOL_SIZE": "1"}).start()
+    try:
+        alice = Api(server.url, server.tokens()["alice"])
+        health = alice.get("/api/v1/health").json()
+        assert health["queue"]["sandbox"] == "docker"
+        sid = alice.submit("demo", "fc-optim", example_files()).json()["id"]
+        result = alice.wait(sid, timeout=180)
+        assert result["status"] == "graded" and result["result"]["sandbox"] == "docker"
+        assert 0 < result["score"] < 100
+        workers = worker_processes(server)
+        assert len(workers) == 2
+        api = docker_sandbox.api
+        # each worker keeps a warm container; the server itself starts none
+        assert wait_until(lambda: all(containers_of(api, p) for p in workers), 60)
+        assert containers_of(api, server.proc.pid) == []
+
+        def started() -> float:
+            from tests.deploy.test_compose_e2e import metric
+
+            text = alice.get("/metrics").text
+            return metric(text, "grader_sandbox_start_seconds_count", sandbox="docker")
+
+        assert wait_until(lambda: started() >= 3, 30), started()  # the job's + 2 warm
+    finally:
+        server.stop()
+    assert not any(alive(p) for p in workers)
+    assert wait_until(lambda: all(containers_of(api, p) == [] for p in workers), 30)

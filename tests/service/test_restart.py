@@ -37,7 +37,14 @@ def test_kill_9_with_20_queued_then_restart(tmp_path, require_bwrap):
             if running:
                 break
             time.sleep(0.01)
+        workers = children(server.proc.pid)
+        assert len(workers) >= 1
         server.kill9()
+        # the worker processes notice their server is gone and end (with their sandboxes)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(alive(p) for p in workers):
+            time.sleep(0.05)
+        assert not any(alive(p) for p in workers), [p for p in workers if alive(p)]
         with server.db() as conn:
             states = dict(conn.execute("SELECT status, count(*) FROM jobs GROUP BY status"))
         assert sum(states.values()) == 20
@@ -68,6 +75,85 @@ def test_kill_9_with_20_queued_then_restart(tmp_path, require_bwrap):
         assert attempts == [1] * 19 + [2]  # only the interrupted one ran twice
     finally:
         restarted.stop()
+
+
+def children(pid: int) -> list[int]:
+    """The ids of process ``pid``'s children (its worker processes among them)."""
+    out: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            out += [int(c) for c in f.read().split()]
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def worker_processes(server: Server) -> list[int]:
+    """The server's grading processes (multiprocessing's spawned children)."""
+    found = []
+    for pid in children(server.proc.pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"spawn_main" in f.read():
+                    found.append(pid)
+        except FileNotFoundError:
+            pass
+    return found
+
+
+def hanging_files() -> list[tuple[str, bytes]]:
+    """The bundled example with an ``adam`` that never returns: its grading lasts at least
+    that TODO's time limit."""
+    out = []
+    for name, data in example_files():
+        if name == "nndl/optim.py":
+            text = data.decode()
+            body = text.index("\n", text.index("):", text.index("def adam("))) + 1
+            data = (text[:body] + "    while True:\n        pass\n" + text[body:]).encode()
+        out.append((name, data))
+    return out
+
+
+def test_a_worker_process_that_dies_is_replaced_and_its_job_graded(tmp_path, require_bwrap):
+    """kill -9 of the worker process in the middle of a grading: the server re-queues that
+    job at once (not at its next start), starts another process, and the job is graded
+    exactly once, on its second attempt; the next submission is graded as usual."""
+    server = Server(tmp_path / "data", env={"GRADER_WORKERS": "1"}).start()
+    try:
+        alice = Api(server.url, server.tokens()["alice"])
+        sid = alice.submit("demo", "fc-optim", hanging_files()).json()["id"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with server.db() as conn:
+                if conn.execute("SELECT count(*) FROM jobs WHERE status='running'"
+                                ).fetchone()[0]:
+                    break
+            time.sleep(0.01)
+        [worker] = worker_processes(server)
+        os.kill(worker, 9)
+        result = alice.wait(sid, timeout=240)
+        assert result["status"] == "graded", result
+        with server.db() as conn:
+            assert conn.execute("SELECT attempts, status FROM jobs").fetchall() == [(2, "done")]
+            assert server.count("gradings") == 1
+        health = alice.get("/api/v1/health").json()
+        assert health["queue"]["worker_restarts"] == 1
+        [replacement] = worker_processes(server)
+        assert replacement != worker
+        again = alice.submit("demo", "fc-optim", example_files()).json()["id"]
+        assert alice.wait(again)["status"] == "graded"
+        assert "worker process %d died (exit code -9); its job is queued again" % worker in (
+            server.log.read_text())
+    finally:
+        server.stop()
+    assert not alive(replacement)  # a stopped server leaves no worker process behind
 
 
 def admin_of(server: Server) -> Api:
