@@ -149,8 +149,8 @@ def test_a_worker_process_that_dies_is_replaced_and_its_job_graded(tmp_path, req
         assert replacement != worker
         again = alice.submit("demo", "fc-optim", example_files()).json()["id"]
         assert alice.wait(again)["status"] == "graded"
-        assert "worker process %d died (exit code -9); its job is queued again" % worker in (
-            server.log.read_text())
+        assert (f"worker process {worker} died (exit code -9); its job is queued again"
+                in server.log.read_text())
     finally:
         server.stop()
     assert not alive(replacement)  # a stopped server leaves no worker process behind
