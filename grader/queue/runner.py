@@ -167,8 +167,8 @@ class JobRunner:
                                      grader_version=__version__, execution_time=0.0,
                                      failure=why)
         finally:
-            # None only when the thread itself is being torn down: the job stays running and
-            # the next start re-queues it.
+            # None only when the process is being torn down (SystemExit): the job stays
+            # running and the next start re-queues it.
             if result is not None:
                 self.record(job_id, claim, result, digest)
 

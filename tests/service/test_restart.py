@@ -1,5 +1,7 @@
 """Nothing accepted is lost: kill -9 of the server with 20 submissions queued, then a restart,
-ends with all 20 graded exactly once. A grading that breaks still ends with a result."""
+ends with all 20 graded exactly once, and the server's worker processes end with it. A worker
+process killed mid-grading is replaced and its job graded once. A grading that breaks still
+ends with a result."""
 
 from __future__ import annotations
 
