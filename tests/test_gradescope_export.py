@@ -84,8 +84,8 @@ def _run_in_layout(tmp_path: Path, zip_path: Path, files: dict[str, bytes], meta
     (ag / "submission_metadata.json").write_text(json.dumps(meta))
     # setup.sh would pip-install pydantic into /autograder/pylib; offline, copy ours
     (ag / "pylib").mkdir()
-    for name in ("pydantic", "pydantic_core", "pydantic_settings", "typing_extensions",
-                 "annotated_types", "typing_inspection", "dotenv"):
+    for name in ("pydantic", "pydantic_core", "typing_extensions",
+                 "annotated_types", "typing_inspection"):
         spec = importlib.util.find_spec(name)
         if spec is None or not spec.origin:
             continue

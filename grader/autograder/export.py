@@ -32,7 +32,7 @@ from ..assignments.fixtures import load_fixtures
 from ..assignments.loader import Assignment
 from ..scoring.penalties import Extension, Policy
 
-REQUIREMENTS = ["pydantic>=2.5", "pydantic-settings>=2.1", "tomli>=2; python_version < '3.11'"]
+REQUIREMENTS = ["pydantic>=2.5", "tomli>=2; python_version < '3.11'"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PACKAGE = Path(__file__).resolve().parent.parent
 
