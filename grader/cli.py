@@ -9,6 +9,7 @@ assignment cannot be graded at all, with a message saying why. ``grader login``,
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from enum import StrEnum
@@ -17,8 +18,6 @@ from typing import Annotated
 
 import typer
 
-from .assignments.fixtures import FixtureError, build_fixtures
-from .assignments.loader import AssignmentError, builtin_slugs, load_assignment
 from .cli_help import (
     APP_MEANING,
     EXIT_BELOW,
@@ -29,7 +28,6 @@ from .cli_help import (
 )
 from .config import get_settings
 from .sandbox.base import SandboxError
-from .submission import SubmissionError, load_submission
 
 flags_take_no_value()
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="markdown",
@@ -81,20 +79,39 @@ def grade_cmd(
     fail_under: FailUnderOpt = None,
 ) -> None:
     """Grade SUBMISSION against ASSIGNMENT."""
+    from .sandbox.select import make_sandbox
+
+    settings = get_settings()
+    # the sandbox first: its harness (Python, numpy) starts on another core while this
+    # process imports the engine and loads the assignment; a sandbox error waits its turn
+    box = None
+    box_error: SandboxError | None = None
+    try:
+        box = make_sandbox(sandbox.value, settings, insecure=insecure, pool_size=0)
+        box.prestart()
+    except SandboxError as exc:
+        box_error = exc
+    from .assignments.fixtures import FixtureError
+    from .assignments.loader import AssignmentError, load_assignment
     from .engine import grade
     from .report.gradescope import to_gradescope
     from .report.table import print_table, render_table
-    from .sandbox.select import make_sandbox
     from .scoring.score import for_students
+    from .submission import SubmissionError, load_submission
 
-    settings = get_settings()
     try:
-        a = load_assignment(assignment, settings, trusted=True)
-        sub = load_submission(submission, a, settings)
-        box = make_sandbox(sandbox.value, settings, insecure=insecure, pool_size=0)
-    except (AssignmentError, SubmissionError, SandboxError, FixtureError) as exc:
-        _fail(str(exc))
-    result = grade(a, sub, box, settings)
+        try:
+            a = load_assignment(assignment, settings, trusted=True)
+            sub = load_submission(submission, a, settings)
+            if box_error is not None:
+                raise box_error
+        except (AssignmentError, SubmissionError, SandboxError, FixtureError) as exc:
+            _fail(str(exc))
+        assert box is not None
+        result = grade(a, sub, box, settings)
+    finally:
+        if box is not None:
+            box.close()
     view = result if show_hidden else for_students(result, in_place=True)
     if format is Format.json:
         text = view.model_dump_json(indent=2)
@@ -121,6 +138,8 @@ def fixtures_build(
     insecure: InsecureOpt = False,
 ) -> None:
     """Run the case generators and the reference; store inputs and expected outputs."""
+    from .assignments.fixtures import FixtureError, build_fixtures
+    from .assignments.loader import AssignmentError, load_assignment
     from .sandbox.select import make_sandbox
 
     settings = get_settings()
@@ -140,6 +159,8 @@ def check_cmd(
 ) -> None:
     """Validate an assignment: reference 100%, starter 0, wrong variants caught."""
     from .assignments.check import check_assignment
+    from .assignments.fixtures import FixtureError
+    from .assignments.loader import AssignmentError, load_assignment
     from .sandbox.select import make_sandbox
 
     settings = get_settings()
@@ -174,6 +195,7 @@ def export_gradescope_cmd(
     = None,
 ) -> None:
     """Export an assignment as a Gradescope autograder zip."""
+    from .assignments.loader import AssignmentError, load_assignment
     from .autograder.export import ExportError, export_gradescope
     from .scoring.penalties import Extension, Policy
     from .store.errors import StoreError
@@ -202,6 +224,8 @@ def export_gradescope_cmd(
 @app.command("assignments")
 def assignments_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the built-in assignments."""
+    from .assignments.loader import builtin_slugs, load_assignment
+
     settings = get_settings()
     rows = []
     for slug in builtin_slugs(settings):
@@ -294,7 +318,12 @@ def full_app() -> typer.Typer:
 def main() -> None:
     """Entry point of the ``grader`` script."""
     _register(sys.argv[1:])
-    app()
+    try:
+        app()
+    finally:
+        # the process ends here: keep the interpreter's last full garbage collection from
+        # walking every object the command made (about 0.06 s after a grading)
+        gc.freeze()
 
 
 if __name__ == "__main__":

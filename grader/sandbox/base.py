@@ -102,6 +102,15 @@ class Sandbox(ABC):
             SandboxError: the sandbox cannot start here.
         """
 
+    def prestart(self) -> None:
+        """Start the next session's harness ahead, where the sandbox can (``ProcessSandbox``);
+        here nothing."""
+        return None
+
+    def close(self) -> None:
+        """Release what the sandbox holds ahead of its sessions; here nothing."""
+        return None
+
     def session(self, limits: dict[str, Any], wall_seconds: float) -> Session:
         """A session on a fresh harness (``Session.open`` sends the submission)."""
         frame_limit = int(limits.get("result_bytes", 64 << 20)) + (1 << 20)

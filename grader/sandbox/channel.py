@@ -10,6 +10,8 @@ read is bounded by ``frame_limit`` per frame.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import selectors
 import subprocess
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from ..harness.protocol import FrameReader, ProtocolError
 
 STDERR_LIMIT = 64 << 10
+#: Kernel buffer asked for a pipe channel's stdin (at most /proc/sys/fs/pipe-max-size).
+PIPE_BYTES = 1 << 20
 
 
 class ChannelClosed(RuntimeError):
@@ -94,6 +98,13 @@ class Channel(ABC):
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
+    def rearm(self, wall_seconds: float, frame_limit: int) -> None:
+        """Give a channel started ahead of its session (``ProcessSandbox.prestart``) the
+        session's wall clock, from now, and frame limit."""
+        self.started = time.monotonic()
+        self.deadline = self.started + wall_seconds
+        self.reader.limit = frame_limit
+
     def send(self, data: bytes) -> None:
         """Send bytes (one or more frames). Raises ``ChannelClosed``/``ChannelTimeout``."""
         view = memoryview(data)
@@ -155,6 +166,10 @@ class PipeChannel(Channel):
         self.in_fd = proc.stdin.fileno()
         self.out_fd = proc.stdout.fileno()
         self.err_fd = proc.stderr.fileno()
+        # room for the whole bootstrap prefix (about 0.6 MB): sending it does not wait for
+        # the sandbox's Python to start reading
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(self.in_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         for fd in (self.in_fd, self.out_fd, self.err_fd):
             os.set_blocking(fd, False)
         self.sel = selectors.DefaultSelector()

@@ -154,6 +154,8 @@ class ProcessSandbox(Sandbox):
         self.cgroups = cgroups.available()
         #: uids of the latest runs (as root), latest last: tests check nothing of them is left.
         self.used: deque[int] = deque(maxlen=1000)
+        #: A run started ahead by ``prestart``, for the next ``channel``.
+        self._next: BwrapChannel | None = None
 
     def _binds(self) -> list[str]:
         args: list[str] = []
@@ -191,7 +193,38 @@ class ProcessSandbox(Sandbox):
         args += [self.python, "-I", "-S", "-c", BOOTSTRAP, "/tmp/work", self.numpy_path]
         return args
 
+    def prestart(self) -> None:
+        """Start the next run now, for a one-shot grading (``grader grade``): its bubblewrap,
+        Python and numpy start on another core while the grader still imports its own modules
+        and loads the assignment. It is the same fresh sandbox ``channel`` would start (own uid,
+        cgroup and limits); the next ``channel`` takes it and starts its wall clock then.
+        ``close`` ends it if no session took it. A failure to start is left for
+        ``channel``'s own start to report. (Not from a thread: bubblewrap's
+        ``--die-with-parent`` follows the thread that started it.)
+        """
+        if self._next is None:
+            try:
+                self._next = self._start(self.settings.grading_seconds,
+                                         (self.settings.result_mb << 20) + (1 << 20))
+            except Exception:  # noqa: BLE001 - the session's own start reports it, as ever
+                self._next = None
+
     def channel(self, wall_seconds: float, frame_limit: int) -> Channel:
+        ahead, self._next = self._next, None
+        if ahead is not None:
+            if ahead.proc.poll() is None:
+                ahead.rearm(wall_seconds, frame_limit)
+                return ahead
+            ahead.close()  # it ended on its own: says why (SandboxError), else start afresh
+        return self._start(wall_seconds, frame_limit)
+
+    def close(self) -> None:
+        """End a run ``prestart`` started that no session took."""
+        ahead, self._next = self._next, None
+        if ahead is not None:
+            ahead.close()
+
+    def _start(self, wall_seconds: float, frame_limit: int) -> BwrapChannel:
         uid_ctx = allocate_uid(self.settings.sandbox_uid_base) if os.geteuid() == 0 else None
         uid = uid_ctx.__enter__() if uid_ctx is not None else None
         if uid is not None:
@@ -226,7 +259,8 @@ class ProcessSandbox(Sandbox):
                 uid_ctx.__exit__(None, None, None)
 
         chan = BwrapChannel(proc, wall_seconds, frame_limit, self.name, cleanup)
-        return started(chan, bootstrap_prefix())
+        started(chan, bootstrap_prefix())
+        return chan
 
 
 class BwrapChannel(PipeChannel):
