@@ -8,7 +8,8 @@ For a complete correct submission (the reference) of each built-in:
   (``grader.engine.grade``: the cases and their scoring) under the process sandbox, and the
   engine's under Docker from a warm pool, each as a ratio to the floor (target <= 1.5x for
   fc-optim);
-- ``grader grade``'s wall time against the engine's (target: engine + 0.3 s at most);
+- ``grader grade``'s wall time against the engine's (target: engine + 0.3 s at most), and
+  with ``--sandbox docker`` against the warm-pool engine's (its container starts cold);
 - the engine with ``DriverContext.chain``'s guesses turned off (each path one operation per
   step, as before they existed), in the same run;
 - **CPU per grading**: the sandbox's own (its cgroup's accounting, process sandbox run as root)
@@ -60,6 +61,16 @@ def self_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def cli_seconds(slug: str, submission: Path, sandbox: str) -> float:
+    """Wall time of one ``grader grade SLUG SUBMISSION --sandbox SANDBOX --format json``."""
+    t0 = time.perf_counter()
+    out = subprocess.run([str(ROOT / ".venv/bin/grader"), "grade", slug, str(submission),
+                          "--sandbox", sandbox, "--format", "json"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -87,7 +98,7 @@ def main() -> None:
         sub = Submission(files=files)
         assert grade(a, sub, proc, settings, fixtures=fx).score == a.manifest.max_score
         student, engine_p, engine_g, engine_d, cli, cpu_box, cpu_self = [], [], [], [], [], [], []
-        plain = []
+        plain, cli_d = [], []
         for _ in range(args.runs):
             c0 = self_cpu()
             t0 = time.perf_counter()
@@ -114,12 +125,9 @@ def main() -> None:
                 result = grade(a, sub, docker, settings, fixtures=fx)
                 engine_d.append(time.perf_counter() - t0)
                 assert result.score == a.manifest.max_score, result.failure
-            t0 = time.perf_counter()
-            out = subprocess.run([str(ROOT / ".venv/bin/grader"), "grade", slug,
-                                  str(a.reference), "--sandbox", "process", "--format",
-                                  "json"], capture_output=True, text=True)
-            cli.append(time.perf_counter() - t0)
-            assert out.returncode == 0, out.stderr
+            cli.append(cli_seconds(slug, a.reference, "process"))
+            if docker is not None:
+                cli_d.append(cli_seconds(slug, a.reference, "docker"))
         floor = statistics.median(boot) + statistics.median(student)
         print(f"\n{slug}: {sum(len(v) for v in fx.cases.values())} cases")
         print(f"  student's code (summed)     {med(student)}")
@@ -138,6 +146,10 @@ def main() -> None:
             print(f"  engine, Docker (warm pool)  {med(engine_d)}   {ed / floor:4.2f}x the floor")
         c = statistics.median(cli)
         print(f"  grader grade (process)      {med(cli)}   engine + {c - eg:.2f} s")
+        if cli_d:
+            cd = statistics.median(cli_d)
+            print(f"  grader grade (Docker)       {med(cli_d)}   warm-pool engine + "
+                  f"{cd - ed:.2f} s (its one container starts cold, about 0.35 s)")
         if cpu_box:
             print(f"  CPU per grading             sandbox {statistics.median(cpu_box):.3f} s + "
                   f"grader {statistics.median(cpu_self):.3f} s = "

@@ -729,16 +729,50 @@ class DockerSandbox(Sandbox):
         self.used: deque[tuple[str, int]] = deque(maxlen=1000)
         size = settings.docker_pool_size if pool_size is None else pool_size
         self.pool = WarmPool(self.start_box, size) if size > 0 else None
+        #: The container ``prestart`` is starting: its thread and where the box lands.
+        self._ahead: tuple[threading.Thread, dict[str, Box]] | None = None
         _live.add(self)
 
     def start_box(self) -> Box:
         """Start a container and wait until its harness is ready."""
         return Box(self.api, self.image, self.settings)
 
+    def prestart(self) -> None:
+        """Start the next session's container now, in a thread, for a one-shot grading
+        (``grader grade``): the container starts while the grader imports the engine and
+        loads the assignment. The next ``channel`` takes it; ``close`` removes it if none
+        did. A failure is left for ``channel``'s own start to report. With a warm pool,
+        nothing: the pool starts containers ahead already.
+        """
+        if self.pool is not None or self._ahead is not None:
+            return
+        landed: dict[str, Box] = {}
+
+        def start() -> None:
+            try:
+                landed["box"] = self.start_box()
+            except Exception as exc:  # noqa: BLE001 - channel() starts its own and says why
+                log.info("starting a container ahead failed: %s", exc)
+
+        thread = threading.Thread(target=start, name="sandbox-prestart", daemon=True)
+        self._ahead = (thread, landed)
+        thread.start()
+
+    def _take_ahead(self) -> Box | None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        thread, landed = ahead
+        thread.join()
+        return landed.get("box")
+
     def channel(self, wall_seconds: float, frame_limit: int) -> Channel:
-        box = None
+        box = self._take_ahead()
+        if box is not None and box.exited:
+            box.destroy()
+            box = None
         try:
-            if self.pool is not None:
+            if box is None and self.pool is not None:
                 box = self.pool.take(self.settings.docker_start_seconds)
             if box is None:
                 box = self.start_box()
@@ -755,7 +789,10 @@ class DockerSandbox(Sandbox):
         return super().session(limits, wall_seconds)
 
     def close(self) -> None:
-        """Remove the pool's containers (also done at exit)."""
+        """Remove the pool's containers and one started ahead (also done at exit)."""
+        box = self._take_ahead()
+        if box is not None:
+            box.destroy()
         if self.pool is not None:
             self.pool.close()
         _live.discard(self)

@@ -421,3 +421,32 @@ def test_embedded_server_grades_in_docker_worker_processes(docker_sandbox, tmp_p
         server.stop()
     assert not any(alive(p) for p in workers)
     assert wait_until(lambda: all(containers_of(api, p) == [] for p in workers), 30)
+
+
+def test_a_container_started_ahead_grades_the_next_submission_and_close_removes_an_unused_one(
+        fc_optim, docker_sandbox, sandbox_settings):
+    """``grader grade --sandbox docker`` starts its container while it imports (prestart)."""
+    box = DockerSandbox(sandbox_settings, pool_size=0)
+    starts = []
+    start_box = box.start_box
+
+    def counted():
+        starts.append(start_box())
+        return starts[-1]
+
+    box.start_box = counted
+    try:
+        box.prestart()
+        box.prestart()  # one container ahead, not two
+        result = run_grade(fc_optim, reference_with(fc_optim, {}), box, sandbox_settings)
+        assert result.score == result.max_score == 100, result.failure
+        assert len(starts) == len(box.used) == 1  # the grading took the one started ahead
+        assert box.used[0][0] == starts[0].id
+        assert leftovers(box, sandbox_settings) == []
+        box.prestart()
+        box.close()  # no session took it: removed
+        assert len(starts) == 2 and len(box.used) == 1
+        assert starts[1].id not in {c["Id"] for c in box.api.containers(
+            all=True, filters={"label": LABEL})}
+    finally:
+        box.close()
