@@ -26,7 +26,8 @@ from .cli_help import (
     exit_codes,
     flags_take_no_value,
 )
-from .config import get_settings
+from .config import SettingsError, get_settings
+from .exit_codes import EXIT_REFUSED
 from .sandbox.base import SandboxError
 
 flags_take_no_value()
@@ -320,6 +321,10 @@ def main() -> None:
     _register(sys.argv[1:])
     try:
         app()
+    except SettingsError as exc:  # a bad GRADER_* variable: one line each, no traceback
+        for line in str(exc).splitlines():
+            typer.echo(f"error: {line}", err=True)
+        raise SystemExit(EXIT_REFUSED) from None
     finally:
         # the process ends here: keep the interpreter's last full garbage collection from
         # walking every object the command made (about 0.06 s after a grading)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SandboxKind = Literal["auto", "docker", "process"]
 
@@ -270,7 +270,28 @@ class Settings(BaseModel):
         return self.database_url or f"sqlite:///{self.service_dir / 'grader.db'}"
 
 
+class SettingsError(ValueError):
+    """A ``GRADER_*`` variable's value does not fit its setting (the message names both)."""
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line per invalid setting: the variable, its value, what it should be."""
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        lines.append(f"{ENV_PREFIX}{field.upper()}={err.get('input')!r} is not valid: "
+                     f"{err['msg']}. Fix or unset that environment variable.")
+    return "\n".join(lines)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (read once from the environment)."""
-    return Settings()
+    """The process-wide settings (read once from the environment).
+
+    Raises:
+        SettingsError: a ``GRADER_*`` variable has a value its setting cannot take.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(describe_invalid(exc)) from None

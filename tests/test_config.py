@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,20 @@ def test_grading_imports_neither_pydantic_settings_nor_the_service() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_bad_variable_ends_a_command_with_one_line_each_and_no_traceback(tmp_path) -> None:
+    env = {**os.environ, "GRADER_CHECK_SECONDS": "five", "GRADER_SANDBOX": "vm",
+           "GRADER_DATA_DIR": str(tmp_path / "data")}
+    for argv in (["grade", "fc-optim", str(ROOT / "reference" / "fc-optim")],
+                 ["assignments"], ["serve", "--demo"]):
+        out = subprocess.run([sys.executable, "-m", "grader.cli", *argv], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 2, (argv, out.stderr)
+        assert out.stdout == ""
+        assert out.stderr == (
+            "error: GRADER_SANDBOX='vm' is not valid: Input should be 'auto', 'docker' or "
+            "'process'. Fix or unset that environment variable.\n"
+            "error: GRADER_CHECK_SECONDS='five' is not valid: Input should be a valid number, "
+            "unable to parse string as a number. Fix or unset that environment variable.\n")
+    assert not (tmp_path / "data").exists()  # the server did not start or create anything
